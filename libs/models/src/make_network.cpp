@@ -1,0 +1,55 @@
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
+#include "curvtrack/models/network.hpp"
+#include "native_network.hpp"
+#include "torchscript_network.hpp"
+
+namespace curvtrack::models {
+
+std::int64_t parameter_count(Network& network) {
+  std::int64_t count = 0;
+  for (const auto& parameter : network.parameters()) count += parameter.numel();
+  return count;
+}
+
+std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed) {
+  auto ends_with = [&](const std::string& suffix) {
+    return spec.size() >= suffix.size() && spec.compare(spec.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (spec.rfind("mlp:", 0) == 0) return make_mlp(parse_mlp_spec(spec), spec, seed);
+  if (spec.rfind("cnn:", 0) == 0) return make_cnn(parse_cnn_spec(spec), spec, seed);
+  if (spec.rfind("torchscript:", 0) == 0) {
+    return std::make_unique<TorchScriptNetwork>(spec.substr(12));
+  }
+  if (ends_with(".pt") || ends_with(".pth") || ends_with(".ts")) {
+    return std::make_unique<TorchScriptNetwork>(spec);
+  }
+  throw core::UsageError("model '" + spec + "' is neither a spec (mlp:784-64-10:tanh, " +
+                         "cnn:8-16:relu) nor a TorchScript file ending in .pt");
+}
+
+void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes) {
+  torch::NoGradGuard no_grad;
+  at::Tensor logits;
+  try {
+    logits = network.forward(sample);
+  } catch (const core::DataError&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw core::DataError("model " + network.describe() + " fails on inputs of shape " +
+                          c10::str(sample.sizes()) + ": " + core::one_line(error.what()).substr(0, 300));
+  }
+  if (logits.dim() != 2 || logits.size(0) != sample.size(0) || logits.size(1) != classes) {
+    throw core::DataError("model " + network.describe() + " maps inputs " + c10::str(sample.sizes()) +
+                          " to " + c10::str(logits.sizes()) + "; expected logits [" +
+                          std::to_string(sample.size(0)) + ", " + std::to_string(classes) + "]");
+  }
+  if (!logits.isfinite().all().item<bool>()) {
+    throw core::DataError("model " + network.describe() + " produces non-finite logits");
+  }
+}
+
+}  // namespace curvtrack::models
