@@ -1,6 +1,7 @@
 #include "test_prelude.hpp"
 
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/hash.hpp"
 #include "curvtrack/core/text.hpp"
 
 using namespace curvtrack::core;
@@ -36,4 +37,10 @@ TEST_CASE("exit codes follow the error kind", "[unit]") {
   REQUIRE(exit_code_for(UsageError("x")) == ExitCode::kUsage);
   REQUIRE(exit_code_for(DataError("x")) == ExitCode::kData);
   REQUIRE(exit_code_for(std::runtime_error("x")) == ExitCode::kFailure);
+}
+
+TEST_CASE("fnv1a64 matches the published test vectors", "[unit]") {
+  // Test vectors from the FNV reference (Fowler, Noll, Vo): "" and "a".
+  REQUIRE(fnv1a64_hex("") == "cbf29ce484222325");
+  REQUIRE(fnv1a64_hex("a") == "af63dc4c8601ec8c");
 }

@@ -15,18 +15,20 @@ std::int64_t parameter_count(Network& network) {
   return count;
 }
 
-std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed) {
+std::optional<std::filesystem::path> model_file(const std::string& spec) {
   auto ends_with = [&](const std::string& suffix) {
-    return spec.size() >= suffix.size() && spec.compare(spec.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return spec.size() >= suffix.size() &&
+           spec.compare(spec.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
+  if (spec.rfind("torchscript:", 0) == 0) return std::filesystem::path(spec.substr(12));
+  if (ends_with(".pt") || ends_with(".pth") || ends_with(".ts")) return std::filesystem::path(spec);
+  return std::nullopt;
+}
+
+std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed) {
+  if (auto file = model_file(spec)) return std::make_unique<TorchScriptNetwork>(*file);
   if (spec.rfind("mlp:", 0) == 0) return make_mlp(parse_mlp_spec(spec), spec, seed);
   if (spec.rfind("cnn:", 0) == 0) return make_cnn(parse_cnn_spec(spec), spec, seed);
-  if (spec.rfind("torchscript:", 0) == 0) {
-    return std::make_unique<TorchScriptNetwork>(spec.substr(12));
-  }
-  if (ends_with(".pt") || ends_with(".pth") || ends_with(".ts")) {
-    return std::make_unique<TorchScriptNetwork>(spec);
-  }
   throw core::UsageError("model '" + spec + "' is neither a spec (mlp:784-64-10:tanh, " +
                          "cnn:8-16:relu) nor a TorchScript file ending in .pt");
 }

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ class Network {
 
 /// Total number of scalar parameters.
 std::int64_t parameter_count(Network& network);
+
+/// The TorchScript file a model argument names ("torchscript:PATH" or a path ending in .pt,
+/// .pth or .ts), or nothing for a native spec.
+std::optional<std::filesystem::path> model_file(const std::string& spec);
 
 /// Makes a network from a spec (see model_spec.hpp) or, for a path ending in `.pt`, loads a
 /// TorchScript module. Native networks are initialised from `seed`. Throws core::UsageError for

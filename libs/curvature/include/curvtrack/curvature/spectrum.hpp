@@ -1,0 +1,94 @@
+#pragma once
+// The measures of `curvtrack spectrum` (science.md section 3) over any operator of the linalg
+// concept, each written as a JSON object with its settings, error estimate, HVP count and time.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "curvtrack/linalg/eigen_solver.hpp"
+#include "curvtrack/linalg/slq.hpp"
+#include "curvtrack/linalg/trace.hpp"
+
+namespace curvtrack::curvature {
+
+/// What to measure and with which budget.
+struct SpectrumRequest {
+  int top_k = 0;                   ///< largest algebraic eigenpairs (0: skip)
+  int bottom_k = 0;                ///< smallest algebraic eigenpairs (0: skip)
+  std::string trace_method;        ///< "hutchinson", "hutchpp" or "" (skip)
+  int trace_samples = 0;           ///< probe vectors (Hutchinson) or product budget (Hutch++)
+  int esd_steps = 0;               ///< Lanczos steps per SLQ run (0: skip the density)
+  int esd_runs = 0;                ///< SLQ runs (random start vectors)
+  double tol = 1e-10;              ///< eigen-solver relative tolerance
+  std::int64_t max_hvps = 0;       ///< per eigen-solve product budget (0: unlimited)
+  std::uint64_t seed = 0;          ///< seeds every random vector
+};
+
+/// Called after each measure with its name, for progress lines.
+using MeasureCallback = std::function<void(const std::string& measure, const nlohmann::json& result)>;
+
+/// Checks the request against the operator size; throws core::UsageError naming the value.
+void check_request(const SpectrumRequest& request, std::int64_t parameters);
+
+/// JSON for an eigen-solver result (values, true residuals, relative residuals, status, HVPs).
+nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::EigenOptions& options,
+                          double seconds);
+/// JSON for a trace estimate (value, standard error, samples, HVPs).
+nlohmann::json trace_json(const linalg::TraceEstimate& estimate, double seconds);
+/// JSON for an SLQ density (raw nodes and weights per run, broadened density, sigma, HVPs).
+nlohmann::json density_json(const linalg::SlqResult& result, const linalg::SlqOptions& options,
+                            double seconds);
+
+/// Runs every requested measure on `op`; returns {"top":…, "bottom":…, "trace":…, "esd":…}.
+template <class Op>
+nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
+                                const MeasureCallback& on_measure = {}) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  auto report = [&](const std::string& name, const nlohmann::json& result) {
+    if (on_measure) on_measure(name, result);
+  };
+  check_request(request, op.rows());
+  nlohmann::json out = nlohmann::json::object();
+  auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
+    if (k <= 0) return;
+    linalg::EigenOptions options;
+    options.k = k;
+    options.tol = request.tol;
+    options.max_products = request.max_hvps;
+    options.seed = request.seed;
+    auto start = Clock::now();
+    linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
+    out[name] = eigen_json(result, options, seconds_since(start));
+    report(name, out[name]);
+  };
+  eigen("top", request.top_k, linalg::Spectrum::kLargest);
+  eigen("bottom", request.bottom_k, linalg::Spectrum::kSmallest);
+  if (!request.trace_method.empty()) {
+    auto start = Clock::now();
+    linalg::TraceEstimate estimate =
+        request.trace_method == "hutchpp"
+            ? linalg::hutchpp(op, request.trace_samples, request.seed + 1)
+            : linalg::hutchinson(op, request.trace_samples, request.seed + 1);
+    out["trace"] = trace_json(estimate, seconds_since(start));
+    report("trace", out["trace"]);
+  }
+  if (request.esd_steps > 0) {
+    linalg::SlqOptions options;
+    options.steps = request.esd_steps;
+    options.runs = request.esd_runs;
+    options.seed = request.seed + 2;
+    auto start = Clock::now();
+    linalg::SlqResult result = linalg::slq(op, options);
+    out["esd"] = density_json(result, options, seconds_since(start));
+    report("esd", out["esd"]);
+  }
+  return out;
+}
+
+}  // namespace curvtrack::curvature

@@ -1,0 +1,91 @@
+#include "curvtrack/curvature/spectrum.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "curvtrack/core/errors.hpp"
+
+namespace curvtrack::curvature {
+namespace {
+
+std::vector<double> to_vector(const Eigen::VectorXd& values) {
+  return std::vector<double>(values.data(), values.data() + values.size());
+}
+
+}  // namespace
+
+void check_request(const SpectrumRequest& request, std::int64_t parameters) {
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw core::UsageError(message);
+  };
+  const std::string n = std::to_string(parameters);
+  require(request.top_k >= 0 && request.top_k < parameters,
+          "--top-k " + std::to_string(request.top_k) + " must be in [0, " + n +
+              ") (the model has " + n + " parameters)");
+  require(request.bottom_k >= 0 && request.bottom_k < parameters,
+          "--bottom-k " + std::to_string(request.bottom_k) + " must be in [0, " + n +
+              ") (the model has " + n + " parameters)");
+  require(request.trace_method.empty() || request.trace_method == "hutchinson" ||
+              request.trace_method == "hutchpp",
+          "--trace method '" + request.trace_method + "' is not one of hutchinson, hutchpp, none");
+  require(request.trace_method.empty() || request.trace_samples >= (request.trace_method == "hutchpp" ? 3 : 2),
+          "--trace needs at least 2 samples (Hutch++: 3), got " + std::to_string(request.trace_samples));
+  require(request.esd_steps == 0 || (request.esd_steps >= 2 && request.esd_runs >= 1),
+          "--esd needs STEPSxRUNS with STEPS >= 2 and RUNS >= 1");
+  require(request.esd_steps <= parameters,
+          "--esd steps " + std::to_string(request.esd_steps) + " exceed the number of parameters " + n);
+  require(request.tol > 0 && request.tol < 1, "--tol must be in (0, 1)");
+  require(request.max_hvps >= 0, "--max-hvps must be >= 0 (0: unlimited)");
+}
+
+nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::EigenOptions& options,
+                          double seconds) {
+  Eigen::VectorXd relative(result.values.size());
+  for (Eigen::Index i = 0; i < result.values.size(); ++i) {
+    double scale = std::abs(result.values[i]);
+    relative[i] = scale > 0 ? result.residuals[i] / scale : result.residuals[i];
+  }
+  return {{"k", options.k},
+          {"values", to_vector(result.values)},
+          {"residuals", to_vector(result.residuals)},
+          {"relative_residuals", to_vector(relative)},
+          {"converged", result.converged},
+          {"status", result.status},
+          {"hvps", result.products},
+          {"restarts", result.restarts},
+          {"tol", options.tol},
+          {"method", "implicitly restarted Lanczos (Spectra SymEigsSolver)"},
+          {"seconds", seconds}};
+}
+
+nlohmann::json trace_json(const linalg::TraceEstimate& estimate, double seconds) {
+  return {{"method", estimate.method},
+          {"value", estimate.value},
+          {"standard_error", estimate.standard_error},
+          {"samples", estimate.samples},
+          {"hvps", estimate.products},
+          {"seconds", seconds}};
+}
+
+nlohmann::json density_json(const linalg::SlqResult& result, const linalg::SlqOptions& options,
+                            double seconds) {
+  nlohmann::json nodes = nlohmann::json::array(), weights = nlohmann::json::array();
+  for (const auto& run : result.runs) {
+    nodes.push_back(to_vector(run.nodes));
+    weights.push_back(to_vector(run.weights));
+  }
+  return {{"method", "stochastic Lanczos quadrature, full re-orthogonalisation"},
+          {"steps", options.steps},
+          {"runs", options.runs},
+          {"nodes", nodes},
+          {"weights", weights},
+          {"sigma", result.sigma},
+          {"grid", to_vector(result.grid)},
+          {"density", to_vector(result.density)},
+          {"trace_estimate", result.trace},
+          {"trace_standard_error", result.trace_se},
+          {"hvps", result.products},
+          {"seconds", seconds}};
+}
+
+}  // namespace curvtrack::curvature

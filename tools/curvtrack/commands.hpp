@@ -1,0 +1,17 @@
+#pragma once
+// One function per subcommand; each takes the arguments after the subcommand name and
+// returns the process exit code (errors are thrown and mapped to exit codes by main).
+
+#include <string>
+#include <vector>
+
+namespace curvtrack::tool {
+
+using Arguments = std::vector<std::string>;
+
+/// `curvtrack spectrum`: curvature of a model on a probe set, as one JSON document.
+int run_spectrum(const Arguments& arguments);
+/// `curvtrack bench`: HVP versus gradient cost and solver HVP counts, side by side.
+int run_bench(const Arguments& arguments);
+
+}  // namespace curvtrack::tool

@@ -1,0 +1,59 @@
+// curvtrack: one executable, one source file per subcommand.
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <string>
+
+#include "commands.hpp"
+#include "curvtrack/core/errors.hpp"
+
+namespace {
+
+using Command = int (*)(const curvtrack::tool::Arguments&);
+
+struct CommandInfo {
+  Command run;
+  const char* summary;
+};
+
+const std::map<std::string, CommandInfo>& commands() {
+  static const std::map<std::string, CommandInfo> table = {
+      {"spectrum", {curvtrack::tool::run_spectrum, "curvature of a model on a probe set -> JSON"}},
+      {"bench", {curvtrack::tool::run_bench, "HVP/gradient cost ratio and solver HVP counts"}},
+  };
+  return table;
+}
+
+void print_usage(std::FILE* stream) {
+  std::fprintf(stream, "usage: curvtrack COMMAND [options]   (curvtrack COMMAND --help for its options)\n\ncommands:\n");
+  for (const auto& [name, info] : commands()) std::fprintf(stream, "  %-10s %s\n", name.c_str(), info.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return static_cast<int>(curvtrack::core::ExitCode::kUsage);
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_usage(stdout);
+    return 0;
+  }
+  auto found = commands().find(name);
+  if (found == commands().end()) {
+    std::fprintf(stderr, "curvtrack: unknown command '%s'\n", name.c_str());
+    print_usage(stderr);
+    return static_cast<int>(curvtrack::core::ExitCode::kUsage);
+  }
+  try {
+    return found->second.run(curvtrack::tool::Arguments(argv + 2, argv + argc));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "curvtrack %s: error: %s\n", name.c_str(),
+                 curvtrack::core::one_line(error.what()).c_str());
+    return static_cast<int>(curvtrack::core::exit_code_for(error));
+  }
+}

@@ -1,0 +1,41 @@
+#pragma once
+// Loads what a curvature measurement needs: the network (in eval mode, chosen dtype and device)
+// and the probe set, with the settings that identify them.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "curvtrack/data/dataset.hpp"
+#include "curvtrack/models/network.hpp"
+
+namespace curvtrack::tool {
+
+/// Where the model and probe set come from.
+struct ProbeSetupOptions {
+  std::string model;            ///< TorchScript file or native spec
+  std::string weights;          ///< optional weights file for a native spec
+  std::string data = "fashion-mnist";
+  std::string probe = "train:first:2048";
+  std::string dtype = "float64";
+  std::string device = "cpu";
+  std::uint64_t seed = 0;       ///< initialisation seed for native specs without weights
+};
+
+/// A network ready for HVPs and its probe examples.
+struct ProbeSetup {
+  std::unique_ptr<models::Network> network;
+  data::Dataset probe;
+  nlohmann::json settings;      ///< model (file, fingerprint, parameters), data, probe, dtype, device
+};
+
+/// Resolves "auto", "cpu", "cuda" or "cuda:N"; throws core::UsageError when CUDA is unavailable.
+c10::Device resolve_device(const std::string& device);
+
+/// Parses "float32" or "float64"; throws core::UsageError otherwise.
+c10::ScalarType parse_dtype(const std::string& dtype);
+
+/// Loads model and probe set; validates the model's output shape on the probe inputs.
+ProbeSetup load_probe_setup(const ProbeSetupOptions& options);
+
+}  // namespace curvtrack::tool
