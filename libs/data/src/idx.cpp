@@ -1,0 +1,153 @@
+#include "curvtrack/data/idx.hpp"
+
+#include <zlib.h>
+
+#include <cstdio>
+
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+
+namespace curvtrack::data {
+namespace {
+
+using core::DataError;
+
+// The largest array curvtrack accepts: larger ones are a corrupt header, not a dataset.
+constexpr std::uint64_t kMaxElements = std::uint64_t{1} << 31;
+constexpr std::size_t kMaxDims = 4;
+
+std::string hex_byte(unsigned value) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%02X", value & 0xFFu);
+  return text;
+}
+
+bool is_gzip(const std::string& bytes) {
+  return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
+         static_cast<unsigned char>(bytes[1]) == 0x8b;
+}
+
+std::uint32_t big_endian_u32(const std::string& bytes, std::size_t at) {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+  return value;
+}
+
+std::string dims_text(const std::vector<std::int64_t>& dims) {
+  std::string text;
+  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? " x " : "") + std::to_string(dims[i]);
+  return text;
+}
+
+}  // namespace
+
+IdxArray parse_idx(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < 4) {
+    throw DataError(name + " is truncated: " + std::to_string(bytes.size()) +
+                    " bytes, too short for an IDX header");
+  }
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(bytes[i]); };
+  if (byte(0) != 0 || byte(1) != 0) {
+    throw DataError(name + " is not an IDX file: it starts with " + hex_byte(byte(0)) + " " +
+                    hex_byte(byte(1)) + " where IDX has 0x00 0x00");
+  }
+  if (byte(2) != 0x08) {
+    throw DataError("unsupported IDX element type " + hex_byte(byte(2)) + " in " + name +
+                    "; curvtrack reads unsigned-byte (0x08) IDX");
+  }
+  std::size_t rank = byte(3);
+  if (rank < 1 || rank > kMaxDims) {
+    throw DataError(name + " declares " + std::to_string(rank) +
+                    " dimensions; curvtrack reads IDX arrays with 1 to 4");
+  }
+  std::size_t header = 4 + 4 * rank;
+  if (bytes.size() < header) {
+    throw DataError(name + " is truncated: its header needs " + std::to_string(header) +
+                    " bytes for " + std::to_string(rank) + " dimensions, found " +
+                    std::to_string(bytes.size()));
+  }
+  IdxArray array;
+  std::uint64_t elements = 1;
+  for (std::size_t d = 0; d < rank; ++d) {
+    std::uint32_t size = big_endian_u32(bytes, 4 + 4 * d);
+    array.dims.push_back(size);
+    if (size == 0) {
+      throw DataError(name + " has an empty dimension (" + dims_text(array.dims) + "...)");
+    }
+    // Each size < 2^32 and the running product stays <= 2^31, so this cannot overflow.
+    elements *= size;
+    if (elements > kMaxElements) {
+      throw DataError(name + " declares more than 2^31 elements (dimensions " +
+                      dims_text(array.dims) + "...); the header is corrupt");
+    }
+  }
+  std::uint64_t found = bytes.size() - header;
+  if (found < elements) {
+    throw DataError(name + " is truncated: header promises " + std::to_string(elements) +
+                    " bytes of data, found " + std::to_string(found));
+  }
+  if (found > elements) {
+    throw DataError(name + " has " + std::to_string(found - elements) +
+                    " trailing bytes: header promises " + std::to_string(elements) +
+                    " bytes of data, found " + std::to_string(found));
+  }
+  array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  return array;
+}
+
+std::string gunzip(const std::string& compressed, const std::string& name, std::uint64_t max_bytes) {
+  std::string out;
+  z_stream stream{};
+  // 16 + MAX_WBITS: gzip wrapper only, so a zlib or raw stream is reported as corrupt.
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) {
+    throw DataError("cannot decompress " + name + ": zlib failed to initialise");
+  }
+  auto fail = [&](const std::string& why) {
+    inflateEnd(&stream);
+    throw DataError(name + " is not a valid gzip file: " + why);
+  };
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  stream.avail_in = static_cast<uInt>(compressed.size());  // IDX .gz files are far below 4 GiB
+  if (compressed.size() > 0xFFFFFFFFu) fail("compressed file over 4 GiB");
+  char chunk[1 << 16];
+  while (true) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof chunk;
+    int status = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof chunk - stream.avail_out);
+    if (out.size() > max_bytes) {
+      fail("it decompresses to more than " + std::to_string(max_bytes) + " bytes");
+    }
+    if (status == Z_STREAM_END) {
+      if (stream.avail_in == 0) break;
+      // Concatenated gzip members are legal (gzip a; gzip b; cat); anything else is garbage.
+      if (stream.avail_in < 2 || stream.next_in[0] != 0x1f || stream.next_in[1] != 0x8b) {
+        fail(std::to_string(stream.avail_in) + " bytes of trailing garbage after the gzip stream");
+      }
+      if (inflateReset(&stream) != Z_OK) fail("zlib could not restart for the next member");
+      continue;
+    }
+    // Z_BUF_ERROR with a fresh output buffer means inflate wants input that is not there.
+    if (status == Z_BUF_ERROR) fail("the compressed stream is truncated");
+    if (status != Z_OK) {
+      fail(stream.msg != nullptr ? stream.msg : "zlib error " + std::to_string(status));
+    }
+  }
+  inflateEnd(&stream);
+  return out;
+}
+
+IdxArray read_idx(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw DataError("cannot read " + path.string() + ": no such file");
+  }
+  std::string bytes = core::read_file(path);
+  if (is_gzip(bytes)) {
+    // Cap: the largest legal payload plus the largest header, so a gzip bomb stops early.
+    bytes = gunzip(bytes, path.string(), kMaxElements + 4 + 4 * kMaxDims);
+  }
+  return parse_idx(bytes, path.string());
+}
+
+}  // namespace curvtrack::data

@@ -1,0 +1,122 @@
+#include "test_prelude.hpp"
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/data/dataset.hpp"
+#include "idx_test_files.hpp"
+
+using namespace curvtrack::data;
+using namespace curvtrack::data::testing;
+using Catch::Matchers::Contains;
+using curvtrack::core::DataError;
+using curvtrack::core::UsageError;
+
+TEST_CASE("dataset specs name a known dataset and optionally its folder", "[unit]") {
+  DatasetSpec bare = parse_dataset_spec("fashion-mnist");
+  REQUIRE(bare.name == "fashion-mnist");
+  REQUIRE(bare.root == "/usr/share/datasets/fashion-mnist");
+  DatasetSpec with_root = parse_dataset_spec("mnist:/data/mnist:v2");
+  REQUIRE(with_root.name == "mnist");
+  REQUIRE(with_root.root == "/data/mnist:v2");  // only the first colon separates
+  REQUIRE(parse_dataset_spec("kmnist:/k").name == "kmnist");
+  REQUIRE(parse_dataset_spec("fashion-mnist:/f").root == "/f");
+  REQUIRE(parse_dataset_spec("idx:/i").name == "idx");
+}
+
+TEST_CASE("bad dataset specs throw a UsageError listing the accepted names", "[unit]") {
+  REQUIRE_THROWS_AS(parse_dataset_spec("cifar10:/x"), UsageError);
+  REQUIRE_THROWS_WITH(parse_dataset_spec("fashion_mnist"),
+                      Contains("fashion_mnist") && Contains("did you mean fashion-mnist") &&
+                          Contains("mnist, kmnist"));
+  REQUIRE_THROWS_WITH(parse_dataset_spec("idx"), Contains("needs a folder"));
+  REQUIRE_THROWS_WITH(parse_dataset_spec("mnist:"), Contains("empty folder"));
+}
+
+TEST_CASE("a generated split loads with its shape, labels and provenance", "[unit]") {
+  TempDir dir;
+  write_split(dir.path(), "train", 12, 5, 3, /*gzip=*/true);
+  write_split(dir.path(), "t10k", 4, 5, 3, /*gzip=*/false);
+  Dataset train = load_dataset({"mnist", dir.path()}, Split::kTrain);
+  REQUIRE(train.images.sizes() == at::IntArrayRef({12, 1, 5, 3}));
+  REQUIRE(train.images.scalar_type() == at::kFloat);
+  REQUIRE(train.labels.scalar_type() == at::kLong);
+  REQUIRE(train.labels.size(0) == 12);
+  REQUIRE(train.labels.data_ptr<std::int64_t>()[11] == 1);
+  REQUIRE(train.num_classes == 10);
+  REQUIRE(train.name == "mnist");
+  REQUIRE_THAT(train.source, Contains("train-images-idx3-ubyte.gz") &&
+                                 Contains("train-labels-idx1-ubyte.gz"));
+  Dataset test = load_dataset({"mnist", dir.path()}, Split::kTest);
+  REQUIRE(test.labels.size(0) == 4);
+  REQUIRE_THAT(test.source, Contains("t10k-images-idx3-ubyte"));
+}
+
+TEST_CASE("loaded pixels are the float32 rounding of the double normalisation formula", "[unit]") {
+  TempDir dir;
+  write_split(dir.path(), "train", 300, 1, 1, false);  // pixel i % 256: every value appears
+  Dataset kmnist = load_dataset({"kmnist", dir.path()}, Split::kTrain);
+  const float* pixels = kmnist.images.data_ptr<float>();
+  for (int i = 0; i < 300; ++i) {
+    float expected = static_cast<float>(((i % 256) / 255.0 - 0.1918) / 0.3483);
+    INFO("pixel " << i % 256);
+    REQUIRE(pixels[i] == expected);
+  }
+}
+
+TEST_CASE("images and labels that disagree in count are rejected naming both files", "[unit]") {
+  TempDir dir;
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({4}, ramp(4, 10)));
+  REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
+                      Contains("train-images-idx3-ubyte holds 3 images") &&
+                          Contains("train-labels-idx1-ubyte holds 4 labels"));
+}
+
+TEST_CASE("a label outside 0..9 is rejected naming the labels file", "[unit]") {
+  TempDir dir;
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3}, std::string("\x01\x0a\x02", 3)));
+  REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
+                      Contains((dir / "train-labels-idx1-ubyte").string()) &&
+                          Contains("label 10 at index 1"));
+}
+
+TEST_CASE("images that are not 3-D and labels that are not 1-D are rejected", "[unit]") {
+  TempDir dir;
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 4}, ramp(12)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3}, ramp(3, 10)));
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
+                      Contains("train-images-idx3-ubyte holds a 2-D array"));
+  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3, 1}, ramp(3, 10)));
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
+                      Contains("train-labels-idx1-ubyte holds a 2-D array"));
+}
+
+TEST_CASE("a missing dataset file is named along with how to supply it", "[unit]") {
+  TempDir dir;
+  write_split(dir.path(), "train", 2, 2, 2, false);
+  std::filesystem::remove(dir / "train-labels-idx1-ubyte");
+  REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
+                      Contains((dir / "train-labels-idx1-ubyte.gz").string()) &&
+                          Contains("--data mnist:/path/to/folder"));
+  // The test split was never written.
+  REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTest),
+                      Contains((dir / "t10k-images-idx3-ubyte").string()));
+}
+
+TEST_CASE("a missing default Fashion-MNIST folder suggests the package and --data", "[unit]") {
+  DatasetSpec spec{"fashion-mnist", "/nonexistent-curvtrack/fashion-mnist"};
+  REQUIRE_THROWS_WITH(load_dataset(spec, Split::kTrain),
+                      Contains("/nonexistent-curvtrack/fashion-mnist does not exist") &&
+                          Contains("--data fashion-mnist:/path/to/folder"));
+  REQUIRE(missing_dataset_hint(parse_dataset_spec("fashion-mnist")) ==
+          "install it with `apt-get install dataset-fashion-mnist` or pass "
+          "--data fashion-mnist:/path/to/folder");
+}

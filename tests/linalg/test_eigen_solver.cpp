@@ -1,0 +1,162 @@
+#include "test_prelude.hpp"
+
+#include <Eigen/Eigenvalues>
+
+#include <stdexcept>
+
+#include "curvtrack/linalg/dense_operator.hpp"
+#include "curvtrack/linalg/eigen_solver.hpp"
+#include "test_matrices.hpp"
+
+using namespace curvtrack::linalg;
+using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+
+// Spread eigenvalues over [-50, 100], negative ones included.
+VectorXd spread_spectrum(Eigen::Index n) { return VectorXd::LinSpaced(n, -50.0, 100.0); }
+
+// Tight clusters at both ends (gaps of 1e-3 relative to a spread of 20) over a bulk in [-1, 1].
+VectorXd clustered_spectrum(Eigen::Index n) {
+  VectorXd lambda = VectorXd::LinSpaced(n, -1.0, 1.0);
+  lambda.head(4) << -10.0, -10.001, -10.002, -9.0;
+  lambda.tail(4) << 9.0, 10.0, 10.001, 10.002;
+  return lambda;
+}
+
+// Checks values against the dense oracle, unit vectors, and that reported residuals are true ones.
+void check_against_dense(const MatrixXd& a, Spectrum which, int k) {
+  DenseOperator op(a);
+  EigenOptions options;
+  options.k = k;
+  const EigenResult result = extreme_eigenpairs(op, which, options);
+  Eigen::SelfAdjointEigenSolver<MatrixXd> oracle(a, Eigen::EigenvaluesOnly);
+  const VectorXd& all = oracle.eigenvalues();  // ascending
+  INFO("status " << result.status << ", products " << result.products << ", restarts " << result.restarts);
+  REQUIRE(result.converged);
+  REQUIRE(result.status == "converged");
+  REQUIRE(result.values.size() == k);
+  REQUIRE(result.vectors.cols() == k);
+  REQUIRE(result.products == op.products());
+  for (int i = 0; i < k; ++i) {
+    const double expected = which == Spectrum::kLargest ? all[all.size() - 1 - i] : all[i];
+    const VectorXd v = result.vectors.col(i);
+    const double true_residual = (a * v - result.values[i] * v).norm();
+    INFO("pair " << i << ": value " << result.values[i] << ", oracle " << expected << ", residual "
+                 << result.residuals[i] << ", recomputed " << true_residual);
+    CHECK_THAT(result.values[i], WithinRel(expected, 1e-8));
+    CHECK_THAT(v.norm(), WithinAbs(1.0, 1e-12));
+    CHECK_THAT(result.residuals[i], WithinAbs(true_residual, 1e-12 * a.norm()));
+    CHECK(result.residuals[i] <= 1e-8 * std::abs(expected));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("top-k and bottom-k eigenvalues match the dense solver on a spread spectrum", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(spread_spectrum(300), 11);
+  check_against_dense(a, Spectrum::kLargest, 5);
+  check_against_dense(a, Spectrum::kSmallest, 5);
+  check_against_dense(a, Spectrum::kLargest, 1);
+}
+
+TEST_CASE("top-k and bottom-k eigenvalues match the dense solver on clustered spectra", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(clustered_spectrum(600), 12);
+  check_against_dense(a, Spectrum::kLargest, 3);
+  check_against_dense(a, Spectrum::kSmallest, 4);
+}
+
+TEST_CASE("values are sorted descending for largest and ascending for smallest", "[unit]") {
+  DenseOperator op(testing::with_spectrum(spread_spectrum(200), 13));
+  EigenOptions options;
+  options.k = 4;
+  const EigenResult top = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  const EigenResult bottom = extreme_eigenpairs(op, Spectrum::kSmallest, options);
+  for (int i = 0; i + 1 < options.k; ++i) {
+    CHECK(top.values[i] > top.values[i + 1]);
+    CHECK(bottom.values[i] < bottom.values[i + 1]);
+  }
+  CHECK(bottom.values[0] < 0);
+}
+
+TEST_CASE("top-5 of an NN-like spectrum to 1e-8 costs at most 35 products", "[unit]") {
+  const VectorXd lambda = testing::nn_like_spectrum(2000, 3);
+  DenseOperator op(testing::with_spectrum_fast(lambda, 4));
+  for (int k : {1, 5}) {
+    EigenOptions options;
+    options.k = k;
+    options.tol = 1e-8;
+    const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+    WARN("NN-like n = 2000, top-" << k << " to tol 1e-8: " << result.products << " products (" << k
+                                  << " of them for the residual check), " << result.restarts
+                                  << " restarts, ncv = " << automatic_ncv(k));
+    REQUIRE(result.converged);
+    for (int i = 0; i < k; ++i) {
+      INFO("pair " << i << " residual " << result.residuals[i]);
+      CHECK_THAT(result.values[i], WithinRel(lambda[i], 1e-8));
+    }
+    CHECK(result.products <= (k == 1 ? 15 : 35));
+  }
+}
+
+TEST_CASE("a warm start from the previous eigenvectors needs fewer products than a cold start", "[unit]") {
+  const VectorXd lambda = testing::nn_like_spectrum(2000, 5);
+  DenseOperator op(testing::with_spectrum_fast(lambda, 6));
+  EigenOptions options;
+  options.k = 5;
+  options.tol = 1e-8;
+  const EigenResult cold = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  REQUIRE(cold.converged);
+  for (int i = 0; i < options.k; ++i) options.warm_start.push_back(cold.vectors.col(i));
+  options.seed = 1;
+  const EigenResult warm = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  WARN("NN-like top-5 to 1e-8: cold " << cold.products << " products, warm " << warm.products);
+  REQUIRE(warm.converged);
+  CHECK(warm.products < cold.products);
+  for (int i = 0; i < options.k; ++i) CHECK_THAT(warm.values[i], WithinRel(lambda[i], 1e-8));
+}
+
+TEST_CASE("k not smaller than n is rejected with both numbers named", "[unit]") {
+  DenseOperator op(MatrixXd::Identity(4, 4));
+  EigenOptions options;
+  options.k = 5;
+  REQUIRE_THROWS_AS(extreme_eigenpairs(op, Spectrum::kLargest, options), std::invalid_argument);
+  REQUIRE_THROWS_WITH(extreme_eigenpairs(op, Spectrum::kLargest, options),
+                      "k = 5 must be smaller than the number of parameters n = 4");
+  options.k = 4;
+  REQUIRE_THROWS_AS(extreme_eigenpairs(op, Spectrum::kSmallest, options), std::invalid_argument);
+  options.k = 1;
+  options.ncv = 5;
+  REQUIRE_THROWS_WITH(extreme_eigenpairs(op, Spectrum::kLargest, options), Catch::Matchers::Contains("ncv = 5"));
+}
+
+TEST_CASE("an exhausted product budget returns flagged unconverged pairs within the budget", "[unit]") {
+  DenseOperator op(testing::with_spectrum(clustered_spectrum(400), 14));
+  EigenOptions options;
+  options.k = 3;
+  options.max_products = 20;
+  const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  INFO("status " << result.status << ", products " << result.products);
+  CHECK_FALSE(result.converged);
+  CHECK_THAT(result.status, Catch::Matchers::StartsWith("not converged: product budget"));
+  CHECK(result.products <= 20);
+  CHECK(result.values.size() == 3);
+  CHECK(result.residuals.size() == 3);
+  CHECK(result.residuals.maxCoeff() > 0);
+}
+
+TEST_CASE("tiny operators fall back to a dense decomposition from n products", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(VectorXd::LinSpaced(8, -3.0, 4.0), 15);
+  DenseOperator op(a);
+  EigenOptions options;
+  options.k = 2;
+  const EigenResult result = extreme_eigenpairs(op, Spectrum::kSmallest, options);
+  CHECK(result.converged);
+  CHECK(result.products == 8 + 2);
+  CHECK_THAT(result.values[0], WithinRel(-3.0, 1e-12));
+  CHECK_THAT(result.values[1], WithinRel(-2.0, 1e-12));
+  CHECK(result.residuals.maxCoeff() < 1e-12);
+}
