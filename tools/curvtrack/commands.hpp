@@ -13,5 +13,7 @@ using Arguments = std::vector<std::string>;
 int run_spectrum(const Arguments& arguments);
 /// `curvtrack bench`: HVP versus gradient cost and solver HVP counts, side by side.
 int run_bench(const Arguments& arguments);
+/// `curvtrack schedule`: learning rate and momentum per optimizer step, as CSV.
+int run_schedule(const Arguments& arguments);
 
 }  // namespace curvtrack::tool

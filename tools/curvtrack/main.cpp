@@ -22,6 +22,7 @@ const std::map<std::string, CommandInfo>& commands() {
   static const std::map<std::string, CommandInfo> table = {
       {"spectrum", {curvtrack::tool::run_spectrum, "curvature of a model on a probe set -> JSON"}},
       {"bench", {curvtrack::tool::run_bench, "HVP/gradient cost ratio and solver HVP counts"}},
+      {"schedule", {curvtrack::tool::run_schedule, "lr and momentum per step (CSV) from a config"}},
   };
   return table;
 }

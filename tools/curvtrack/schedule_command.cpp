@@ -1,0 +1,107 @@
+// curvtrack schedule: the learning rate and momentum of every optimizer step as CSV, from the
+// [schedule] section of a config file and/or --set, for checking a schedule before training.
+
+#include <boost/program_options.hpp>
+#include <cinttypes>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "command_line.hpp"
+#include "commands.hpp"
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/config.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/schedules/schedule.hpp"
+
+namespace po = boost::program_options;
+
+namespace curvtrack::tool {
+namespace {
+
+// One line of help per [schedule] key for the resolved-config comments.
+std::string schedule_help(const std::string& key) {
+  static const std::map<std::string, std::string> help = {
+      {"policy", "learning-rate policy"},
+      {"variant", "onecycle variant"},
+      {"lr", "learning rate (constant, step) or rate at step 0 (cosine)"},
+      {"lr_max", "onecycle peak learning rate"},
+      {"lr_min", "cosine: rate at the last step"},
+      {"div", "onecycle: initial rate is lr_max/div"},
+      {"final_div", "onecycle torch/fastai: final rate is initial/final_div"},
+      {"pct_start", "onecycle torch/fastai: fraction of steps spent rising"},
+      {"anneal", "onecycle torch: interpolation within a phase"},
+      {"three_phase", "onecycle torch: initial->max->initial->min"},
+      {"mom_min", "onecycle: momentum at the peak rate"},
+      {"mom_max", "onecycle: momentum at the ends"},
+      {"cycle_frac", "onecycle smith: fraction of steps taken by the cycle"},
+      {"annihilate", "onecycle smith: final rate is lr_max/(div*annihilate)"},
+      {"momentum", "constant/step/cosine: fixed momentum"},
+      {"step_size", "step: updates between decays"},
+      {"gamma", "step: factor per decay"},
+  };
+  auto found = help.find(key);
+  return found != help.end() ? found->second : "see science.md section 1";
+}
+
+// train.steps plus every [schedule] key; schedule defaults are left empty on purpose, so that
+// make_schedule applies each policy's own defaults and rejects keys the policy does not use.
+core::Config schedule_config() {
+  std::vector<core::ConfigKey> keys = {{"train.steps", "", "optimizer updates in the run", {}}};
+  for (const auto& key : schedules::schedule_keys()) {
+    std::vector<std::string> choices;
+    if (key == "policy") choices = {"constant", "onecycle", "step", "cosine"};
+    if (key == "variant") choices = {"smith", "torch", "fastai"};
+    keys.push_back({"schedule." + key, "", schedule_help(key), choices});
+  }
+  core::Config config(std::move(keys));
+  // A full training config is accepted: the other sections belong to other commands.
+  for (const char* section : {"data", "model", "optim", "train", "curvature", "run"}) config.ignore_section(section);
+  return config;
+}
+
+}  // namespace
+
+int run_schedule(const Arguments& arguments) {
+  std::string config_file;
+  std::vector<std::string> assignments;
+  std::int64_t steps = 0;
+  std::string out;
+  po::options_description options("curvtrack schedule options");
+  options.add_options()
+      ("config", po::value(&config_file), "INI file; only [schedule] and train.steps are read")
+      ("set", po::value(&assignments)->composing(), "section.key=value, overrides the file (repeatable)")
+      ("steps", po::value(&steps), "optimizer updates (default: train.steps)")
+      ("out", po::value(&out), "write the CSV to this file (atomically) instead of stdout");
+  po::variables_map values;
+  if (!parse_arguments("schedule", arguments, options, values)) return 0;
+
+  core::Config config = schedule_config();
+  if (!config_file.empty()) config.load_file(config_file);
+  for (const auto& assignment : assignments) config.set(assignment);
+  if (values.count("steps") != 0U) config.set("train.steps", std::to_string(steps));
+  if (!config.has("train.steps")) throw core::UsageError("no step count: give --steps N or train.steps in the config");
+
+  auto schedule = schedules::make_schedule(config.section("schedule"), config.get_int("train.steps"));
+  std::string csv = "step,lr,momentum\n";
+  char row[96];
+  for (std::int64_t step = 0; step < schedule->total_steps(); ++step) {
+    schedules::ScheduleValue value = schedule->at(step);
+    // %.17g: every double reads back bit for bit.
+    int length = value.momentum ? std::snprintf(row, sizeof row, "%" PRId64 ",%.17g,%.17g\n", step, value.lr, *value.momentum)
+                                : std::snprintf(row, sizeof row, "%" PRId64 ",%.17g,\n", step, value.lr);
+    csv.append(row, static_cast<std::size_t>(length));
+  }
+  if (out.empty()) {
+    std::cout << csv << std::flush;
+  } else {
+    core::write_file_atomically(out, csv);
+    std::fprintf(stderr, "%s: %" PRId64 " steps of %s\n", out.c_str(), schedule->total_steps(),
+                 schedule->describe().c_str());
+  }
+  return 0;
+}
+
+}  // namespace curvtrack::tool
