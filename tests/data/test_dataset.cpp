@@ -27,7 +27,8 @@ TEST_CASE("dataset specs name a known dataset and optionally its folder", "[unit
 }
 
 TEST_CASE("bad dataset specs throw a UsageError listing the accepted names", "[unit]") {
-  REQUIRE_THROWS_AS(parse_dataset_spec("cifar10:/x"), UsageError);
+  REQUIRE_THROWS_AS(parse_dataset_spec("svhn:/x"), UsageError);
+  REQUIRE_THROWS_WITH(parse_dataset_spec("cifar:/x"), Contains("did you mean cifar10"));
   REQUIRE_THROWS_WITH(parse_dataset_spec("fashion_mnist"),
                       Contains("fashion_mnist") && Contains("did you mean fashion-mnist") &&
                           Contains("mnist, kmnist"));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -55,6 +56,30 @@ ToolRun run_tool(const std::vector<std::string>& arguments) {
   int status = std::system(command.c_str());
   if (status == -1 || !WIFEXITED(status)) throw std::runtime_error("could not run " + command);
   return {WEXITSTATUS(status), slurp(capture.path() / "out"), slurp(capture.path() / "err")};
+}
+
+int spawn_tool(const std::vector<std::string>& arguments, const std::filesystem::path& log_dir) {
+  std::vector<std::string> words = {CURVTRACK_BINARY};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::string out = (log_dir / "spawn.out").string(), err = (log_dir / "spawn.err").string();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) ::_exit(127);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_tool(int pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return WEXITSTATUS(status);
 }
 
 std::string fixture_model(const std::string& name) { return std::string(CURVTRACK_MODEL_DIR) + "/" + name; }

@@ -17,6 +17,12 @@ struct ToolRun {
 /// Runs `curvtrack ARGS...` (arguments are shell-quoted) and waits for it.
 ToolRun run_tool(const std::vector<std::string>& arguments);
 
+/// Starts `curvtrack ARGS...` in the background (stdout and stderr to files in `log_dir`); returns its pid.
+int spawn_tool(const std::vector<std::string>& arguments, const std::filesystem::path& log_dir);
+
+/// Waits for a spawned tool: its exit code, or -N when killed by signal N.
+int wait_tool(int pid);
+
 /// A fresh, empty temporary folder removed when the object goes away.
 class TempDir {
  public:

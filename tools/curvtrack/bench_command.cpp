@@ -97,9 +97,10 @@ double max_relative_residual(const linalg::EigenResult& result) {
   return worst;
 }
 
-void compare_solvers(const curvature::HvpOperator& op, int k, double tol, std::uint64_t seed) {
+void compare_solvers(const curvature::HvpOperator& op, int k, double tol, int ncv, std::uint64_t seed) {
   linalg::EigenOptions options;
   options.k = k;
+  options.ncv = ncv;
   options.tol = tol;
   options.seed = seed;
   linalg::EigenResult lanczos;
@@ -126,6 +127,7 @@ int run_bench(const Arguments& arguments) {
   RuntimeOptions runtime;
   int repeats = 7;
   double tol = 1e-8;
+  int ncv = 0;
   std::uint64_t seed = 0;
   std::int64_t batch_size = 4096;
   po::options_description options("curvtrack bench options");
@@ -137,6 +139,7 @@ int run_bench(const Arguments& arguments) {
       ("dtype", po::value(&setup_options.dtype)->default_value(setup_options.dtype), "float32 | float64")
       ("repeats", po::value(&repeats)->default_value(repeats), "timed repeats per measurement (median reported)")
       ("tol", po::value(&tol)->default_value(tol), "Lanczos tolerance for the solver comparison")
+      ("ncv", po::value(&ncv)->default_value(ncv), "Lanczos subspace size (0: automatic)")
       ("batch-size", po::value(&batch_size)->default_value(batch_size), "probe examples per batch")
       ("seed", po::value(&seed)->default_value(seed), "seed of the start vectors");
   add_runtime_options(options, runtime);
@@ -177,8 +180,8 @@ int run_bench(const Arguments& arguments) {
   network.to(parameters.front().device(), at::kDouble);
   curvature::HvpOperator exact(network, inputs, labels, {batch_size, true});
   std::printf("solvers in float64, Lanczos tol %.0e, power iteration with PyHessian's rule (tol 1e-3, <= 100 iterations)\n", tol);
-  compare_solvers(exact, 1, tol, seed);
-  compare_solvers(exact, 5, tol, seed);
+  compare_solvers(exact, 1, tol, ncv, seed);
+  compare_solvers(exact, 5, tol, ncv, seed);
   return 0;
 }
 

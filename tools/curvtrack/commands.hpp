@@ -15,5 +15,7 @@ int run_spectrum(const Arguments& arguments);
 int run_bench(const Arguments& arguments);
 /// `curvtrack schedule`: learning rate and momentum per optimizer step, as CSV.
 int run_schedule(const Arguments& arguments);
+/// `curvtrack train`: trains into a run directory; resumable, signal-safe.
+int run_train(const Arguments& arguments);
 
 }  // namespace curvtrack::tool

@@ -23,6 +23,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"spectrum", {curvtrack::tool::run_spectrum, "curvature of a model on a probe set -> JSON"}},
       {"bench", {curvtrack::tool::run_bench, "HVP/gradient cost ratio and solver HVP counts"}},
       {"schedule", {curvtrack::tool::run_schedule, "lr and momentum per step (CSV) from a config"}},
+      {"train", {curvtrack::tool::run_train, "train a network under a learning-rate policy into a run directory"}},
   };
   return table;
 }

@@ -5,12 +5,12 @@
 #include <cinttypes>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "run_config.hpp"
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/config.hpp"
 #include "curvtrack/core/errors.hpp"
@@ -21,41 +21,11 @@ namespace po = boost::program_options;
 namespace curvtrack::tool {
 namespace {
 
-// One line of help per [schedule] key for the resolved-config comments.
-std::string schedule_help(const std::string& key) {
-  static const std::map<std::string, std::string> help = {
-      {"policy", "learning-rate policy"},
-      {"variant", "onecycle variant"},
-      {"lr", "learning rate (constant, step) or rate at step 0 (cosine)"},
-      {"lr_max", "onecycle peak learning rate"},
-      {"lr_min", "cosine: rate at the last step"},
-      {"div", "onecycle: initial rate is lr_max/div"},
-      {"final_div", "onecycle torch/fastai: final rate is initial/final_div"},
-      {"pct_start", "onecycle torch/fastai: fraction of steps spent rising"},
-      {"anneal", "onecycle torch: interpolation within a phase"},
-      {"three_phase", "onecycle torch: initial->max->initial->min"},
-      {"mom_min", "onecycle: momentum at the peak rate"},
-      {"mom_max", "onecycle: momentum at the ends"},
-      {"cycle_frac", "onecycle smith: fraction of steps taken by the cycle"},
-      {"annihilate", "onecycle smith: final rate is lr_max/(div*annihilate)"},
-      {"momentum", "constant/step/cosine: fixed momentum"},
-      {"step_size", "step: updates between decays"},
-      {"gamma", "step: factor per decay"},
-  };
-  auto found = help.find(key);
-  return found != help.end() ? found->second : "see science.md section 1";
-}
-
 // train.steps plus every [schedule] key; schedule defaults are left empty on purpose, so that
 // make_schedule applies each policy's own defaults and rejects keys the policy does not use.
 core::Config schedule_config() {
   std::vector<core::ConfigKey> keys = {{"train.steps", "", "optimizer updates in the run", {}}};
-  for (const auto& key : schedules::schedule_keys()) {
-    std::vector<std::string> choices;
-    if (key == "policy") choices = {"constant", "onecycle", "step", "cosine"};
-    if (key == "variant") choices = {"smith", "torch", "fastai"};
-    keys.push_back({"schedule." + key, "", schedule_help(key), choices});
-  }
+  for (auto& key : schedule_schema()) keys.push_back(std::move(key));
   core::Config config(std::move(keys));
   // A full training config is accepted: the other sections belong to other commands.
   for (const char* section : {"data", "model", "optim", "train", "curvature", "run"}) config.ignore_section(section);

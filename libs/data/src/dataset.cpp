@@ -1,14 +1,23 @@
-// Loading one split of an IDX dataset into normalised tensors.
+// Loading one split of a dataset (IDX, CIFAR binary or synthetic) into normalised tensors.
 #include <ATen/Functions.h>
 
+#include <algorithm>
+
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/data/cifar.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/data/idx.hpp"
 #include "curvtrack/data/normalisation.hpp"
+#include "curvtrack/data/synthetic.hpp"
 
 namespace curvtrack::data {
 
 std::string missing_dataset_hint(const DatasetSpec& spec) {
+  if (spec.name == "cifar10" || spec.name == "cifar100") return cifar_missing_hint(spec.name == "cifar100");
+  if (spec.name == "gmm" || spec.name == "teacher") {
+    return "synthetic sets need no files: pass --data " + spec.name + ":N:CLASSES:SIDE:SEED";
+  }
   if (spec.name == "fashion-mnist" && spec.root == default_dataset_root(spec.name)) {
     return "install it with `apt-get install dataset-fashion-mnist` or pass "
            "--data fashion-mnist:/path/to/folder";
@@ -38,9 +47,67 @@ std::filesystem::path find_file(const DatasetSpec& spec, const std::string& base
                   where + "; " + missing_dataset_hint(spec));
 }
 
+Dataset load_cifar(const DatasetSpec& spec, Split split) {
+  const bool hundred = spec.name == "cifar100";
+  const std::vector<std::filesystem::path> paths =
+      cifar_split_files(spec.root, hundred, split == Split::kTrain);
+  // Parse every file first: the tensor is allocated once, at its final size.
+  std::vector<CifarArray> parts;
+  std::int64_t n = 0;
+  std::string source;
+  for (const std::filesystem::path& path : paths) {
+    parts.push_back(parse_cifar(core::read_file(path), path.string(), hundred));
+    n += parts.back().count;
+    source += (source.empty() ? "" : ", ") + path.string();
+  }
+
+  Dataset data;
+  data.num_classes = cifar_classes(hundred);
+  data.name = spec.name;
+  data.source = source;
+  data.labels = at::empty({n}, at::TensorOptions().dtype(at::kLong));
+  data.images = at::empty({n, kCifarChannels, kCifarSide, kCifarSide},
+                          at::TensorOptions().dtype(at::kFloat));
+  // One lookup table per channel: bit-exact float((p / 255 - mean_c) / std_c).
+  const std::array<Normalisation, 3> statistics = channel_normalisations_for(spec.name);
+  std::array<std::array<float, 256>, 3> tables{};
+  for (std::size_t c = 0; c < 3; ++c) tables[c] = normalisation_table(statistics[c]);
+  std::int64_t* label_out = data.labels.data_ptr<std::int64_t>();
+  float* pixel_out = data.images.data_ptr<float>();
+  constexpr std::size_t kPlane = kCifarSide * kCifarSide;
+  for (CifarArray& part : parts) {
+    label_out = std::copy(part.labels.begin(), part.labels.end(), label_out);
+    const std::uint8_t* in = part.pixels.data();
+    for (std::int64_t i = 0; i < part.count; ++i) {
+      for (std::size_t c = 0; c < 3; ++c) {
+        const std::array<float, 256>& table = tables[c];
+        for (std::size_t k = 0; k < kPlane; ++k) *pixel_out++ = table[*in++];
+      }
+    }
+    part = CifarArray{};  // release the bytes as soon as they are converted
+  }
+  return data;
+}
+
+Dataset make_synthetic(const DatasetSpec& spec, Split split) {
+  const SyntheticRecipe& r = spec.synthetic;
+  const bool teacher = spec.name == "teacher";
+  if (split == Split::kTrain) {
+    return teacher ? make_teacher_student(r.n, r.classes, r.side, r.seed)
+                   : make_gaussian_mixture(r.n, r.classes, r.side, r.seed);
+  }
+  // The same means or teacher as the training split, fresh examples.
+  const std::int64_t n = std::max<std::int64_t>(r.n / 5, 1);
+  const std::uint64_t sample_seed = r.seed + kSyntheticTestSeedOffset;
+  return teacher ? make_teacher_student(n, r.classes, r.side, r.seed, sample_seed)
+                 : make_gaussian_mixture(n, r.classes, r.side, r.seed, sample_seed);
+}
+
 }  // namespace
 
 Dataset load_dataset(const DatasetSpec& spec, Split split) {
+  if (spec.name == "cifar10" || spec.name == "cifar100") return load_cifar(spec, split);
+  if (spec.name == "gmm" || spec.name == "teacher") return make_synthetic(spec, split);
   std::string prefix = split == Split::kTrain ? "train" : "t10k";
   std::filesystem::path images_path = find_file(spec, prefix + "-images-idx3-ubyte");
   std::filesystem::path labels_path = find_file(spec, prefix + "-labels-idx1-ubyte");

@@ -8,9 +8,12 @@
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
+#include "random_bits.hpp"
 
 namespace curvtrack::data {
 namespace {
+
+using detail::uniform_below;
 
 [[noreturn]] void reject(const std::string& text, const std::string& why) {
   throw core::UsageError("probe spec '" + text + "' " + why +
@@ -30,16 +33,6 @@ std::int64_t parse_field(const std::string& text, const std::string& field, cons
     reject(text, std::string("has ") + what + " " + field + ", below " + std::to_string(minimum));
   }
   return value;
-}
-
-// A uniform draw in [0, bound) by rejection on raw mt19937_64 output: unlike
-// std::uniform_int_distribution it gives the same numbers with every standard library.
-std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t bound) {
-  const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                              std::numeric_limits<std::uint64_t>::max() % bound;
-  std::uint64_t draw = rng();
-  while (draw >= limit) draw = rng();
-  return draw % bound;
 }
 
 }  // namespace

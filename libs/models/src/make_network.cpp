@@ -1,6 +1,9 @@
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/models/network.hpp"
@@ -25,12 +28,49 @@ std::optional<std::filesystem::path> model_file(const std::string& spec) {
   return std::nullopt;
 }
 
+void reestimate_batch_norm(Network& network, const at::Tensor& inputs, std::int64_t batch_size) {
+  if (batch_size < 1) {
+    throw std::invalid_argument("reestimate_batch_norm: batch_size " + std::to_string(batch_size) +
+                                " must be at least 1");
+  }
+  if (!inputs.defined() || inputs.dim() == 0 || inputs.size(0) == 0) {
+    throw std::invalid_argument("reestimate_batch_norm: no inputs for " + network.describe());
+  }
+  if (!network.has_batch_norm()) {
+    network.set_training(false);
+    return;
+  }
+  const std::vector<std::optional<double>> original = network.batch_norm_momenta();
+  network.reset_batch_norm_statistics();
+  torch::NoGradGuard no_grad;
+  network.set_training(true);
+  try {
+    const std::int64_t count = inputs.size(0);
+    for (std::int64_t start = 0; start < count; start += batch_size) {
+      const std::int64_t end = std::min(start + batch_size, count);
+      // Weight n_b / (inputs seen so far) makes every input count equally, whatever the batch
+      // sizes; LibTorch's cumulative average (momentum nullopt) weighs batches equally instead.
+      const double weight = static_cast<double>(end - start) / static_cast<double>(end);
+      network.set_batch_norm_momenta(
+          std::vector<std::optional<double>>(original.size(), std::optional<double>(weight)));
+      network.forward(inputs.slice(0, start, end));
+    }
+  } catch (...) {
+    network.set_batch_norm_momenta(original);
+    network.set_training(false);
+    throw;
+  }
+  network.set_batch_norm_momenta(original);
+  network.set_training(false);
+}
+
 std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed) {
   if (auto file = model_file(spec)) return std::make_unique<TorchScriptNetwork>(*file);
   if (spec.rfind("mlp:", 0) == 0) return make_mlp(parse_mlp_spec(spec), spec, seed);
   if (spec.rfind("cnn:", 0) == 0) return make_cnn(parse_cnn_spec(spec), spec, seed);
+  if (spec.rfind("resnet:", 0) == 0) return make_resnet(parse_resnet_spec(spec), spec, seed);
   throw core::UsageError("model '" + spec + "' is neither a spec (mlp:784-64-10:tanh, " +
-                         "cnn:8-16:relu) nor a TorchScript file ending in .pt");
+                         "cnn:8-16:relu, resnet:20) nor a TorchScript file ending in .pt");
 }
 
 void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes) {

@@ -8,7 +8,11 @@ namespace {
 
 constexpr const char* kMlpForm = "mlp:W0-W1-...-Wn[:tanh|relu|gelu|sigmoid], e.g. mlp:784-64-64-10:tanh";
 constexpr const char* kCnnForm =
-    "cnn:C1-C2-...[:relu|tanh|gelu|sigmoid][:bn][:classes=N][:side=N], e.g. cnn:8-16:relu";
+    "cnn:C1-C2-...[:relu|tanh|gelu|sigmoid][:bn][:classes=N][:in=C][:side=S], e.g. "
+    "cnn:16-32:relu:bn:in=3:side=32";
+constexpr const char* kResNetForm =
+    "resnet:DEPTH[:wWIDTH][:bn|nobn][:classes=N][:in=C][:side=S] with DEPTH = 6n+2 "
+    "(8, 20, 32, 44, 56, ...), e.g. resnet:20:w16:bn:classes=10";
 
 std::vector<std::int64_t> parse_widths(const std::string& text, const std::string& spec,
                                        const char* form) {
@@ -21,6 +25,21 @@ std::vector<std::int64_t> parse_widths(const std::string& text, const std::strin
     widths.push_back(width);
   }
   return widths;
+}
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
+
+// The value of a positive "key=N" (or "wN") field.
+std::int64_t positive_field(const std::string& field, std::size_t prefix_length,
+                            const std::string& spec, const char* form) {
+  std::int64_t value =
+      core::parse_int(field.substr(prefix_length), "model spec '" + spec + "' (" + form + ")");
+  if (value <= 0) {
+    throw core::UsageError("model spec '" + spec + "': " + field + " must be positive (" + form + ")");
+  }
+  return value;
 }
 
 }  // namespace
@@ -68,10 +87,12 @@ CnnSpec parse_cnn_spec(const std::string& spec) {
     const std::string& field = fields[i];
     if (field == "bn") {
       cnn.batch_norm = true;
-    } else if (field.rfind("classes=", 0) == 0) {
-      cnn.classes = core::parse_int(field.substr(8), "model spec '" + spec + "' classes");
-    } else if (field.rfind("side=", 0) == 0) {
-      cnn.side = core::parse_int(field.substr(5), "model spec '" + spec + "' side");
+    } else if (starts_with(field, "classes=")) {
+      cnn.classes = positive_field(field, 8, spec, kCnnForm);
+    } else if (starts_with(field, "side=")) {
+      cnn.side = positive_field(field, 5, spec, kCnnForm);
+    } else if (starts_with(field, "in=")) {
+      cnn.in_channels = positive_field(field, 3, spec, kCnnForm);
     } else {
       cnn.activation = parse_activation(field);
     }
@@ -83,6 +104,42 @@ CnnSpec parse_cnn_spec(const std::string& spec) {
                            "survives one 2x2 pooling per stage");
   }
   return cnn;
+}
+
+ResNetSpec parse_resnet_spec(const std::string& spec) {
+  auto fields = core::split(spec, ':');
+  if (fields.size() < 2 || fields[0] != "resnet") {
+    throw core::UsageError("model spec '" + spec + "' is not of the form " + kResNetForm);
+  }
+  ResNetSpec resnet;
+  resnet.depth = core::parse_int(fields[1], "model spec '" + spec + "' depth (" + kResNetForm + ")");
+  if (resnet.depth < 8 || (resnet.depth - 2) % 6 != 0) {
+    throw core::UsageError("model spec '" + spec + "': depth " + fields[1] +
+                           " is not 6n+2 with n >= 1 (" + kResNetForm + ")");
+  }
+  for (std::size_t i = 2; i < fields.size(); ++i) {
+    const std::string& field = fields[i];
+    if (field == "bn") {
+      resnet.batch_norm = true;
+    } else if (field == "nobn") {
+      resnet.batch_norm = false;
+    } else if (starts_with(field, "w")) {
+      resnet.width = positive_field(field, 1, spec, kResNetForm);
+    } else if (starts_with(field, "classes=")) {
+      resnet.classes = positive_field(field, 8, spec, kResNetForm);
+    } else if (starts_with(field, "side=")) {
+      resnet.side = positive_field(field, 5, spec, kResNetForm);
+    } else if (starts_with(field, "in=")) {
+      resnet.in_channels = positive_field(field, 3, spec, kResNetForm);
+    } else {
+      throw core::UsageError("model spec '" + spec + "': unknown field '" + field + "' (" +
+                             kResNetForm + ")");
+    }
+  }
+  if (resnet.classes < 2) {
+    throw core::UsageError("model spec '" + spec + "': need classes >= 2");
+  }
+  return resnet;
 }
 
 }  // namespace curvtrack::models

@@ -2,11 +2,15 @@
 
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/pooling.h>
 #include <torch/serialize.h>
+#include <torch/csrc/autograd/grad_mode.h>
 #include <torch/utils.h>
+
+#include <stdexcept>
 
 #include "curvtrack/core/errors.hpp"
 
@@ -22,12 +26,27 @@ void append_activation(torch::nn::Sequential& sequence, Activation activation) {
   }
 }
 
+// Calls f(layer) for every BatchNorm layer tracking running statistics, in module order.
+template <typename F>
+void for_each_batch_norm(torch::nn::Module& module, F&& f) {
+  for (const auto& child : module.modules(/*include_self=*/true)) {
+    if (auto* layer = dynamic_cast<torch::nn::BatchNorm1dImpl*>(child.get())) {
+      if (layer->options.track_running_stats()) f(*layer);
+    } else if (auto* layer = dynamic_cast<torch::nn::BatchNorm2dImpl*>(child.get())) {
+      if (layer->options.track_running_stats()) f(*layer);
+    } else if (auto* layer = dynamic_cast<torch::nn::BatchNorm3dImpl*>(child.get())) {
+      if (layer->options.track_running_stats()) f(*layer);
+    }
+  }
+}
+
 }  // namespace
 
-NativeNetwork::NativeNetwork(torch::nn::Sequential module, std::string spec)
-    : module_(std::move(module)), spec_(std::move(spec)) {}
+NativeNetwork::NativeNetwork(std::shared_ptr<torch::nn::Module> module, Forward forward,
+                             std::string spec)
+    : module_(std::move(module)), forward_(std::move(forward)), spec_(std::move(spec)) {}
 
-at::Tensor NativeNetwork::forward(const at::Tensor& inputs) { return module_->forward(inputs); }
+at::Tensor NativeNetwork::forward(const at::Tensor& inputs) { return forward_(inputs); }
 
 std::vector<at::Tensor> NativeNetwork::parameters() { return module_->parameters(); }
 
@@ -37,9 +56,66 @@ std::vector<std::string> NativeNetwork::parameter_names() {
   return names;
 }
 
+std::vector<at::Tensor> NativeNetwork::buffers() { return module_->buffers(); }
+
+std::vector<std::string> NativeNetwork::buffer_names() {
+  std::vector<std::string> names;
+  for (const auto& item : module_->named_buffers()) names.push_back(item.key());
+  return names;
+}
+
+bool NativeNetwork::has_batch_norm() {
+  bool found = false;
+  for_each_batch_norm(*module_, [&](auto&) { found = true; });
+  return found;
+}
+
+void NativeNetwork::reset_batch_norm_statistics() {
+  torch::NoGradGuard no_grad;
+  for_each_batch_norm(*module_, [](auto& layer) {
+    layer.reset_running_stats();
+    layer.options.momentum(c10::nullopt);
+  });
+}
+
+std::vector<std::optional<double>> NativeNetwork::batch_norm_momenta() {
+  std::vector<std::optional<double>> momenta;
+  for_each_batch_norm(*module_, [&](auto& layer) {
+    const c10::optional<double>& momentum = layer.options.momentum();
+    momenta.push_back(momentum.has_value() ? std::optional<double>(*momentum) : std::nullopt);
+  });
+  return momenta;
+}
+
+void NativeNetwork::set_batch_norm_momenta(const std::vector<std::optional<double>>& momenta) {
+  std::size_t count = 0;
+  for_each_batch_norm(*module_, [&](auto&) { ++count; });
+  if (momenta.size() != count) {
+    throw std::invalid_argument("set_batch_norm_momenta: " + std::to_string(momenta.size()) +
+                                " momenta for " + std::to_string(count) + " BatchNorm layers of " +
+                                spec_);
+  }
+  std::size_t i = 0;
+  for_each_batch_norm(*module_, [&](auto& layer) {
+    const std::optional<double>& momentum = momenta[i++];
+    layer.options.momentum(momentum ? c10::optional<double>(*momentum) : c10::nullopt);
+  });
+}
+
 void NativeNetwork::set_training(bool training) { module_->train(training); }
 
-void NativeNetwork::to(c10::Device device, c10::ScalarType dtype) { module_->to(device, dtype); }
+void NativeNetwork::to(c10::Device device, c10::ScalarType dtype) {
+  // Unlike Module::to(device, dtype), keep integer buffers (num_batches_tracked) integer, as
+  // PyTorch's Module.to(dtype) does.
+  torch::NoGradGuard no_grad;
+  module_->to(device);
+  for (auto& tensor : module_->parameters()) {
+    if (tensor.is_floating_point()) tensor.set_data(tensor.to(dtype));
+  }
+  for (auto& tensor : module_->buffers()) {
+    if (tensor.is_floating_point()) tensor.set_data(tensor.to(dtype));
+  }
+}
 
 void NativeNetwork::save(const std::filesystem::path& path) { torch::save(module_, path.string()); }
 
@@ -60,7 +136,7 @@ std::unique_ptr<Network> make_mlp(const MlpSpec& spec, const std::string& text, 
     sequence->push_back(torch::nn::Linear(spec.widths[i], spec.widths[i + 1]));
     if (i + 2 < spec.widths.size()) append_activation(sequence, spec.activation);
   }
-  return std::make_unique<NativeNetwork>(sequence, text);
+  return wrap_module(sequence, text);
 }
 
 std::unique_ptr<Network> make_cnn(const CnnSpec& spec, const std::string& text, std::uint64_t seed) {
@@ -78,7 +154,7 @@ std::unique_ptr<Network> make_cnn(const CnnSpec& spec, const std::string& text, 
   }
   sequence->push_back(torch::nn::Flatten());
   sequence->push_back(torch::nn::Linear(channels * side * side, spec.classes));
-  return std::make_unique<NativeNetwork>(sequence, text);
+  return wrap_module(sequence, text);
 }
 
 }  // namespace curvtrack::models

@@ -2,6 +2,8 @@
 
 #include <torch/csrc/jit/serialization/import.h>
 
+#include <stdexcept>
+
 #include "curvtrack/core/errors.hpp"
 
 namespace curvtrack::models {
@@ -51,6 +53,53 @@ std::vector<std::string> TorchScriptNetwork::parameter_names() {
     if (item.value.requires_grad()) names.push_back(item.name);
   }
   return names;
+}
+
+std::vector<at::Tensor> TorchScriptNetwork::buffers() {
+  std::vector<at::Tensor> tensors;
+  for (const auto& buffer : module_.buffers(/*recurse=*/true)) tensors.push_back(buffer);
+  return tensors;
+}
+
+std::vector<std::string> TorchScriptNetwork::buffer_names() {
+  std::vector<std::string> names;
+  for (const auto& item : module_.named_buffers(/*recurse=*/true)) names.push_back(item.name);
+  return names;
+}
+
+bool TorchScriptNetwork::has_batch_norm() {
+  const std::string suffix = "running_mean";
+  for (const auto& item : module_.named_buffers(/*recurse=*/true)) {
+    const std::string& name = item.name;
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void TorchScriptNetwork::reject_batch_norm() {
+  if (has_batch_norm()) {
+    throw core::UsageError("re-estimating BatchNorm statistics is not supported for TorchScript "
+                           "models (" + path_.string() + "); use a native spec or probe in train "
+                           "mode");
+  }
+}
+
+void TorchScriptNetwork::reset_batch_norm_statistics() { reject_batch_norm(); }
+
+std::vector<std::optional<double>> TorchScriptNetwork::batch_norm_momenta() {
+  reject_batch_norm();
+  return {};
+}
+
+void TorchScriptNetwork::set_batch_norm_momenta(const std::vector<std::optional<double>>& momenta) {
+  reject_batch_norm();
+  if (!momenta.empty()) {
+    throw std::invalid_argument("set_batch_norm_momenta: " + std::to_string(momenta.size()) +
+                                " momenta for a model without BatchNorm (" + path_.string() + ")");
+  }
 }
 
 void TorchScriptNetwork::set_training(bool training) {

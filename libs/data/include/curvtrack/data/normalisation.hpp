@@ -19,4 +19,9 @@ Normalisation normalisation_for(const std::string& dataset_name);
 /// Entry p is float((p / 255.0 - mean) / std), computed in double and rounded once to float32.
 std::array<float, 256> normalisation_table(const Normalisation& normalisation);
 
+/// Per-channel (R, G, B) statistics of the colour datasets: cifar10 means 0.4914, 0.4822, 0.4465,
+/// stds 0.2470, 0.2435, 0.2616; cifar100 means 0.5071, 0.4865, 0.4409, stds 0.2673, 0.2564,
+/// 0.2762. Throws core::UsageError for any other name.
+std::array<Normalisation, 3> channel_normalisations_for(const std::string& dataset_name);
+
 }  // namespace curvtrack::data

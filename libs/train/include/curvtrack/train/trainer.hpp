@@ -1,0 +1,76 @@
+#pragma once
+// The training loop: batches from pure samplers, the schedule's lr and momentum at each step,
+// metrics rows, evaluations, checkpoints, signals, a wall-clock budget and a divergence guard.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "curvtrack/data/augment.hpp"
+#include "curvtrack/data/dataset.hpp"
+#include "curvtrack/data/sampler.hpp"
+#include "curvtrack/models/network.hpp"
+#include "curvtrack/runs/meta.hpp"
+#include "curvtrack/runs/metrics_table.hpp"
+#include "curvtrack/runs/run_directory.hpp"
+#include "curvtrack/schedules/schedule.hpp"
+#include "curvtrack/train/checkpoint.hpp"
+#include "curvtrack/train/optimizer.hpp"
+
+namespace curvtrack::train {
+
+/// Loop settings ([train] and [data] sections).
+struct TrainerOptions {
+  data::BatchPlan batches;
+  data::Augmentation augmentation;
+  std::uint64_t data_seed = 0;            ///< data order and augmentation
+  std::int64_t log_every = 50;            ///< metrics row every N steps (and at evaluations)
+  std::int64_t eval_every = 0;            ///< test evaluation every N steps; 0 = once per epoch
+  std::int64_t eval_batch_size = 1024;
+  std::int64_t checkpoint_every = 500;    ///< 0 = only at the end and on signals
+  double divergence_factor = 10.0;        ///< diverged when loss > factor * first loss, or not finite
+  double max_seconds = 0.0;               ///< wall-clock budget for this process; 0 = none
+  bool quiet = false;
+};
+
+/// Hooks into the loop (e.g. curvature probes). Called with the network as it is before update `step`.
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  /// Before update `step` (and with step == total at the end); `value` is what update `step` uses.
+  virtual void before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue& value) {}
+  /// Once when the loop ends, with the final status.
+  virtual void on_end(std::int64_t step, const std::string& status) {}
+  /// Seconds this callback has spent (reported as probing time).
+  virtual double seconds() const { return 0.0; }
+};
+
+/// How a training call ended.
+struct TrainOutcome {
+  std::string status;      ///< completed, diverged or preempted (runs::status)
+  std::int64_t step = 0;   ///< updates done
+  std::string reason;      ///< why it stopped early, if it did
+};
+
+/// Everything a run needs, owned elsewhere.
+struct TrainingSetup {
+  models::Network& network;
+  Optimizer& optimizer;
+  const schedules::Schedule& schedule;
+  const data::Dataset& train;
+  const data::Dataset& test;
+  const runs::RunDirectory& run;
+  runs::RunMeta& meta;
+};
+
+/// Metrics columns written by train().
+std::vector<std::string> metrics_columns();
+
+/// Trains from `state` (a fresh run has step 0) to schedule.total_steps(), appending to
+/// `metrics`. Exits early with status preempted after writing a checkpoint when a stop signal
+/// arrives or the budget runs out, and with status diverged when the loss explodes.
+TrainOutcome train(TrainingSetup& setup, runs::MetricsTable& metrics, TrainerState state,
+                   const TrainerOptions& options, const std::vector<Callback*>& callbacks = {});
+
+}  // namespace curvtrack::train

@@ -1,0 +1,52 @@
+#include "curvtrack/train/step.hpp"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+namespace curvtrack::train {
+
+double global_norm(const std::vector<at::Tensor>& tensors) {
+  double sum = 0;
+  for (const auto& t : tensors) {
+    if (t.defined()) sum += t.detach().to(at::kDouble).pow(2).sum().item<double>();
+  }
+  return std::sqrt(sum);
+}
+
+StepResult train_step(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
+                      const at::Tensor& labels, double lr, double momentum) {
+  auto parameters = network.parameters();
+  for (auto& p : parameters) {
+    if (p.grad().defined()) p.mutable_grad() = at::Tensor();
+  }
+  at::Tensor logits = network.forward(inputs);
+  at::Tensor loss = at::cross_entropy_loss(logits, labels);
+  loss.backward();
+  StepResult result;
+  result.loss = loss.item<double>();
+  result.accuracy = logits.detach().argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+  std::vector<at::Tensor> gradients;
+  for (const auto& p : parameters) gradients.push_back(p.grad());
+  result.gradient_norm = global_norm(gradients);
+  optimizer.step(lr, momentum);
+  return result;
+}
+
+Evaluation evaluate(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
+                    std::int64_t batch_size, bool restore_training) {
+  c10::NoGradGuard no_grad;
+  network.set_training(false);
+  double loss_sum = 0, correct = 0;
+  const std::int64_t n = inputs.size(0);
+  for (std::int64_t begin = 0; begin < n; begin += batch_size) {
+    std::int64_t end = std::min(n, begin + batch_size);
+    at::Tensor logits = network.forward(inputs.slice(0, begin, end));
+    at::Tensor batch_labels = labels.slice(0, begin, end);
+    loss_sum += at::cross_entropy_loss(logits, batch_labels, {}, at::Reduction::Sum).item<double>();
+    correct += logits.argmax(1).eq(batch_labels).sum().item<double>();
+  }
+  network.set_training(restore_training);
+  return {loss_sum / static_cast<double>(n), correct / static_cast<double>(n)};
+}
+
+}  // namespace curvtrack::train

@@ -1,0 +1,67 @@
+#include "test_prelude.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/runs/metrics_table.hpp"
+
+using namespace curvtrack;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_file(const std::string& name) {
+  return fs::temp_directory_path() / ("curvtrack-metrics-" + std::to_string(::getpid()) + "-" + name);
+}
+
+}  // namespace
+
+TEST_CASE("metrics rows round-trip exactly, missing cells stay empty", "[unit]") {
+  fs::path path = temp_file("roundtrip.csv");
+  fs::remove(path);
+  {
+    runs::MetricsTable table(path, {"step", "lr", "loss"});
+    table.append({{"step", 0}, {"lr", 0.1}, {"loss", 2.302585092994046}});
+    table.append({{"step", 5}, {"loss", NAN}});
+  }
+  REQUIRE(core::read_file(path) == "step,lr,loss\n0,0.10000000000000001,2.3025850929940459\n5,,nan\n");
+  auto rows = runs::read_metrics(path);
+  REQUIRE(rows.size() == 2);
+  REQUIRE(rows[0].at("loss") == 2.302585092994046);
+  REQUIRE(rows[1].count("lr") == 0);
+  REQUIRE(std::isnan(rows[1].at("loss")));
+  fs::remove(path);
+}
+
+TEST_CASE("reopening for a resume drops the rows at and after the checkpoint step", "[unit]") {
+  fs::path path = temp_file("resume.csv");
+  fs::remove(path);
+  {
+    runs::MetricsTable table(path, {"step", "loss"});
+    for (int step = 0; step < 10; ++step) table.append({{"step", step}, {"loss", 1.0 / (step + 1)}});
+  }
+  {
+    runs::MetricsTable table(path, {"step", "loss"}, 6);
+    table.append({{"step", 6}, {"loss", 42}});
+  }
+  auto rows = runs::read_metrics(path);
+  REQUIRE(rows.size() == 7);
+  REQUIRE(rows.back().at("step") == 6);
+  REQUIRE(rows.back().at("loss") == 42);
+  fs::remove(path);
+}
+
+TEST_CASE("a torn last line is ignored and a foreign header is refused", "[unit]") {
+  fs::path path = temp_file("torn.csv");
+  core::write_file_atomically(path, "step,loss\n0,1.5\n1,1.");
+  REQUIRE(runs::read_metrics(path).size() == 1);
+  REQUIRE_THROWS_AS(runs::MetricsTable(path, {"step", "lr"}), core::DataError);
+  core::write_file_atomically(path, "step,loss\n0,abc\n");
+  REQUIRE_THROWS_WITH(runs::read_metrics(path), Catch::Matchers::Contains(":2:"));
+  fs::remove(path);
+}

@@ -1,0 +1,82 @@
+// curvtrack train: trains a network under a declared learning-rate policy into a run directory
+// that describes the run fully, survives being killed and resumes to the same numbers.
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include <boost/program_options.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "command_line.hpp"
+#include "commands.hpp"
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/signals.hpp"
+#include "curvtrack/runs/meta.hpp"
+#include "curvtrack/runs/metrics_table.hpp"
+#include "curvtrack/train/checkpoint.hpp"
+#include "curvtrack/train/trainer.hpp"
+#include "run_setup.hpp"
+
+namespace po = boost::program_options;
+
+namespace curvtrack::tool {
+
+int run_train(const Arguments& arguments) {
+  RunCommandOptions command;
+  double max_time = 0;
+  po::options_description options("curvtrack train options");
+  add_run_options(options, command);
+  options.add_options()("max-time", po::value(&max_time)->default_value(0),
+                        "wall-clock budget in seconds: checkpoint and exit 75 before it ends (0: none)");
+  po::variables_map values;
+  if (!parse_arguments("train", arguments, options, values)) return 0;
+  if (max_time < 0) throw core::UsageError("--max-time must be >= 0 seconds");
+
+  PreparedRun prepared = prepare_run(command);
+  if (prepared.already_completed) {
+    if (!command.runtime.quiet) std::fprintf(stderr, "train: %s is already completed\n", prepared.run.root().c_str());
+    return 0;
+  }
+  RunResources resources = load_run_resources(prepared);
+
+  train::TrainerState state;
+  if (prepared.resume_step) {
+    state = train::load_checkpoint(prepared.run.checkpoint(*prepared.resume_step), *resources.network,
+                                   resources.optimizer.get());
+    if (!command.runtime.quiet) std::fprintf(stderr, "train: resuming %s at step %lld\n", prepared.run.root().c_str(),
+                                             static_cast<long long>(state.step));
+  }
+  runs::RunMeta meta(prepared.run.meta());
+  begin_meta(meta, prepared, resources);
+  runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), prepared.resume_step);
+  core::install_signal_handlers();
+
+  train::TrainerOptions trainer = resources.trainer;
+  trainer.max_seconds = max_time;
+  trainer.quiet = command.runtime.quiet;
+  train::TrainingSetup setup{*resources.network, *resources.optimizer, *resources.schedule,
+                             resources.train, resources.test, prepared.run, meta};
+  auto start = std::chrono::steady_clock::now();
+  train::TrainOutcome outcome;
+  try {
+    outcome = train::train(setup, metrics, state, trainer);
+  } catch (const std::exception& error) {
+    meta.data()["status"] = runs::status::kFailed;
+    meta.data()["error"] = core::one_line(error.what());
+    meta.data()["ended"] = runs::utc_now();
+    meta.save();
+    throw;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  end_meta(meta, outcome, seconds, 0.0);
+  if (!command.runtime.quiet) {
+    std::fprintf(stderr, "train: %s at step %lld%s%s (%.1fs) -> %s\n", outcome.status.c_str(),
+                 static_cast<long long>(outcome.step), outcome.reason.empty() ? "" : ": ", outcome.reason.c_str(),
+                 seconds, prepared.run.root().c_str());
+  }
+  return outcome.status == runs::status::kPreempted ? static_cast<int>(core::ExitCode::kPreempted) : 0;
+}
+
+}  // namespace curvtrack::tool
