@@ -160,3 +160,32 @@ TEST_CASE("tiny operators fall back to a dense decomposition from n products", "
   CHECK_THAT(result.values[1], WithinRel(-2.0, 1e-12));
   CHECK(result.residuals.maxCoeff() < 1e-12);
 }
+
+TEST_CASE("with a spectral scale, the bottom of a Hessian-like spectrum with a null space converges to zero", "[unit]") {
+  // 17 exact zeros (a softmax model's class-shift invariance) below eigenvalues 1e-3 .. 1.
+  const Eigen::Index n = 170;
+  Eigen::VectorXd lambda(n);
+  for (Eigen::Index i = 0; i < n; ++i) lambda[i] = i < 17 ? 0.0 : std::pow(10.0, -3.0 + 3.0 * (i - 17) / (n - 18));
+  DenseOperator op(testing::with_spectrum(lambda, 3));
+  EigenOptions options;
+  // k = 1: a single-vector Krylov space holds one direction of a degenerate eigenspace.
+  options.k = 1;
+  options.tol = 1e-10;
+  options.max_products = 2000;
+  SECTION("without a scale the relative test cannot be met at zero") {
+    EigenResult plain = extreme_eigenpairs(op, Spectrum::kSmallest, options);
+    INFO(plain.status);
+    REQUIRE_FALSE(plain.converged);
+  }
+  SECTION("with the scale |lambda_max| = 1 it converges to the null space") {
+    options.spectral_scale = 1.0;
+    EigenResult scaled = extreme_eigenpairs(op, Spectrum::kSmallest, options);
+    INFO(scaled.status << ", products " << scaled.products);
+    REQUIRE(scaled.converged);
+    REQUIRE(std::abs(scaled.values[0]) < 1e-10);
+    REQUIRE(scaled.residuals[0] < 1e-10);
+    options.spectral_scale = 1.0;
+    EigenResult top = extreme_eigenpairs(op, Spectrum::kLargest, options);
+    REQUIRE_THAT(top.values[0], Catch::Matchers::WithinRel(1.0, 1e-10));
+  }
+}

@@ -8,6 +8,7 @@
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/runs/json_log.hpp"
 #include "curvtrack/runs/metrics_table.hpp"
 
 using namespace curvtrack;
@@ -63,5 +64,26 @@ TEST_CASE("a torn last line is ignored and a foreign header is refused", "[unit]
   REQUIRE_THROWS_AS(runs::MetricsTable(path, {"step", "lr"}), core::DataError);
   core::write_file_atomically(path, "step,loss\n0,abc\n");
   REQUIRE_THROWS_WITH(runs::read_metrics(path), Catch::Matchers::Contains(":2:"));
+  fs::remove(path);
+}
+
+TEST_CASE("the curvature log drops records from the resume step on and ignores a torn line", "[unit]") {
+  fs::path path = temp_file("curvature.jsonl");
+  fs::remove(path);
+  {
+    runs::JsonLog log(path);
+    for (int step : {0, 10, 20, 30}) log.append({{"step", step}, {"lambda_max", 1.0 + step}});
+  }
+  {
+    std::ofstream torn(path, std::ios::app);
+    torn << "{\"step\": 40, \"lamb";
+  }
+  REQUIRE(runs::read_json_log(path).size() == 4);
+  { runs::JsonLog resumed(path, 20); }
+  auto records = runs::read_json_log(path);
+  REQUIRE(records.size() == 2);
+  REQUIRE(records.back()["step"] == 10);
+  core::write_file_atomically(path, "{\"step\": 1}\n[1,2]\n");
+  REQUIRE_THROWS_WITH(runs::read_json_log(path), Catch::Matchers::Contains(":2:"));
   fs::remove(path);
 }

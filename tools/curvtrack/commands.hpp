@@ -17,5 +17,7 @@ int run_bench(const Arguments& arguments);
 int run_schedule(const Arguments& arguments);
 /// `curvtrack train`: trains into a run directory; resumable, signal-safe.
 int run_train(const Arguments& arguments);
+/// `curvtrack lrfind`: the LR range test on a run config -> lrfind.csv, .json and a figure.
+int run_lrfind(const Arguments& arguments);
 
 }  // namespace curvtrack::tool

@@ -24,6 +24,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"bench", {curvtrack::tool::run_bench, "HVP/gradient cost ratio and solver HVP counts"}},
       {"schedule", {curvtrack::tool::run_schedule, "lr and momentum per step (CSV) from a config"}},
       {"train", {curvtrack::tool::run_train, "train a network under a learning-rate policy into a run directory"}},
+      {"lrfind", {curvtrack::tool::run_lrfind, "LR range test on a run config -> lrfind.csv/.json and a figure"}},
   };
   return table;
 }

@@ -4,6 +4,8 @@
 #include <torch/version.h>
 
 #include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
@@ -45,6 +47,25 @@ data::Augmentation parse_augmentation(const std::string& text) {
   augmentation.random_crop = text == "crop" || text == "crop+flip";
   augmentation.horizontal_flip = text == "flip" || text == "crop+flip";
   return augmentation;
+}
+
+// schedule.lr_max = auto: the range test on the freshly initialised model, or the choice a
+// previous process of this run recorded (rerunning could differ with threads or device).
+double auto_lr_max(const PreparedRun& prepared, RunResources& resources) {
+  const std::string rule = prepared.config.get("train.lrfind_rule");
+  std::filesystem::path recorded = prepared.run.root() / kLrFinderJson;
+  if (std::filesystem::exists(recorded)) {
+    resources.lr_max_chosen = recorded_lr_choice(recorded, rule);
+  } else {
+    LrFinderRecord record = run_lr_finder_for(prepared.config, resources, lr_finder_options(prepared.config), rule);
+    if (!(record.result.chosen > 0) || !std::isfinite(record.result.chosen)) {
+      throw std::runtime_error("schedule.lr_max = auto: the LR range test suggests nothing (" +
+                               record.result.stop_reason + "); widen it with curvtrack lrfind or set schedule.lr_max");
+    }
+    resources.lr_max_chosen = record.result.chosen;
+    resources.lr_finder = std::move(record);
+  }
+  return *resources.lr_max_chosen;
 }
 
 }  // namespace
@@ -94,10 +115,11 @@ PreparedRun prepare_run(const RunCommandOptions& command) {
   int threads = command.runtime.threads != 0 ? command.runtime.threads
                                              : static_cast<int>(prepared.config.get_int("train.threads"));
   prepared.threads = apply_threads(threads);
+  prepared.quiet = command.runtime.quiet;
   return prepared;
 }
 
-RunResources load_run_resources(const PreparedRun& prepared) {
+RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedule) {
   const core::Config& config = prepared.config;
   RunResources resources;
   resources.device = config.get("train.device");
@@ -139,6 +161,7 @@ RunResources load_run_resources(const PreparedRun& prepared) {
     throw core::UsageError("train.eval_every and train.checkpoint_every must be >= 0");
   }
   if (!(trainer.divergence_factor > 1)) throw core::UsageError("train.divergence_factor must be > 1");
+  if (schedule == ScheduleNeed::kNone) return resources;
 
   std::int64_t per_epoch = data::batches_per_epoch(resources.train.images.size(0), trainer.batches);
   std::int64_t steps = 0;
@@ -147,10 +170,11 @@ RunResources load_run_resources(const PreparedRun& prepared) {
   }
   steps = config.has("train.steps") ? config.get_int("train.steps") : config.get_int("train.epochs") * per_epoch;
   if (steps <= 0) throw core::UsageError("the run needs at least one optimizer step (train.steps or train.epochs)");
-  if (config.get("schedule.lr_max") == "auto") {
-    throw core::UsageError("schedule.lr_max = auto: run curvtrack lrfind first and set the value it suggests");
+  schedules::ScheduleKeys keys = config.section("schedule");
+  if (auto lr_max = keys.find("lr_max"); lr_max != keys.end() && lr_max->second == "auto") {
+    lr_max->second = exact_number(auto_lr_max(prepared, resources));
   }
-  resources.schedule = schedules::make_schedule(config.section("schedule"), steps);
+  resources.schedule = schedules::make_schedule(keys, steps);
   return resources;
 }
 
@@ -158,7 +182,17 @@ void begin_meta(runs::RunMeta& meta, const PreparedRun& prepared, const RunResou
   // Only a config that loaded and checked completely gets a run directory.
   prepared.run.create();
   core::write_file_atomically(prepared.run.config(), prepared.config.to_ini());
+  if (resources.lr_finder) {
+    for (const auto& warning : write_lr_finder_outputs(prepared.run.root(), *resources.lr_finder)) {
+      if (!prepared.quiet) std::fprintf(stderr, "train: warning: %s\n", warning.c_str());
+    }
+    if (!prepared.quiet) std::fputs(lr_finder_summary(*resources.lr_finder).c_str(), stderr);
+  }
   nlohmann::json& data = meta.data();
+  if (resources.lr_max_chosen) {
+    data["lr_max_chosen"] = *resources.lr_max_chosen;
+    data["lrfind_rule"] = prepared.config.get("train.lrfind_rule");
+  }
   if (!data.contains("created")) data["created"] = runs::utc_now();
   data["status"] = runs::status::kRunning;
   data["started"] = runs::utc_now();
@@ -187,6 +221,8 @@ void end_meta(runs::RunMeta& meta, const train::TrainOutcome& outcome, double tr
   if (!outcome.reason.empty()) data["stop_reason"] = outcome.reason;
   data["train_seconds"] = data.value("train_seconds", 0.0) + train_seconds - probe_seconds;
   data["probe_seconds"] = data.value("probe_seconds", 0.0) + probe_seconds;
+  double training = data["train_seconds"].get<double>();
+  data["probe_over_train"] = training > 0 ? data["probe_seconds"].get<double>() / training : 0.0;
   meta.save();
 }
 

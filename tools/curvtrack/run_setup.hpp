@@ -17,6 +17,7 @@
 #include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/train/optimizer.hpp"
 #include "curvtrack/train/trainer.hpp"
+#include "lrfind_output.hpp"
 
 namespace curvtrack::tool {
 
@@ -39,6 +40,7 @@ struct PreparedRun {
   std::optional<std::int64_t> resume_step;  ///< checkpoint to continue from
   bool already_completed = false;
   int threads = 1;
+  bool quiet = false;                        ///< --quiet: no summaries on stderr
 };
 
 /// Resolves the config (file, then --set) and checks it against a run directory being resumed.
@@ -54,13 +56,22 @@ struct RunResources {
   std::unique_ptr<schedules::Schedule> schedule;
   train::TrainerOptions trainer;
   std::string device;
+  std::optional<LrFinderRecord> lr_finder;  ///< schedule.lr_max = auto, range test run now: begin_meta writes it
+  std::optional<double> lr_max_chosen;      ///< schedule.lr_max = auto: the value in force (found now or recorded)
 };
 
-/// Loads data and model and builds optimizer and schedule from the resolved config.
-RunResources load_run_resources(const PreparedRun& prepared);
+/// Whether load_run_resources builds the schedule (train) or stops before it (lrfind needs
+/// neither a schedule nor train.steps/train.epochs).
+enum class ScheduleNeed { kBuild, kNone };
 
-/// Creates the run directory, writes config.ini and records the start of a (possibly resumed)
-/// process in meta.json.
+/// Loads data and model and builds optimizer and (unless ScheduleNeed::kNone) schedule from the
+/// resolved config. With schedule.lr_max = auto, lr_max is the LR range test's choice under
+/// train.lrfind_rule, or, when the run directory already has lrfind.json (a resumed run), the
+/// choice recorded there, so that a resumed run trains exactly as before.
+RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedule = ScheduleNeed::kBuild);
+
+/// Creates the run directory, writes config.ini (and the range test's files when load_run_resources
+/// ran it) and records the start of a (possibly resumed) process in meta.json.
 void begin_meta(runs::RunMeta& meta, const PreparedRun& prepared, const RunResources& resources);
 
 /// Records how the process ended, with its training and probing seconds added to the totals.

@@ -19,6 +19,7 @@
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
+#include "offline_probes.hpp"
 #include "probe_setup.hpp"
 #include "progress_operator.hpp"
 
@@ -81,6 +82,7 @@ int run_spectrum(const Arguments& arguments) {
   curvature::HvpOptions hvp_options;
   std::string trace = "hutchpp:100", esd = "80x10", out = "-";
   bool no_graph_cache = false;
+  std::string run_dir, checkpoints;
   po::options_description options("curvtrack spectrum options");
   options.add_options()
       ("model", po::value(&setup_options.model), "TorchScript file (.pt) or native spec (mlp:784-64-10:tanh)")
@@ -97,10 +99,13 @@ int run_spectrum(const Arguments& arguments) {
       ("seed", po::value(&request.seed)->default_value(0), "seed of every random vector (and of a native model's init)")
       ("batch-size", po::value(&hvp_options.batch_size)->default_value(1024), "probe examples per HVP batch")
       ("no-graph-cache", po::bool_switch(&no_graph_cache), "recompute each batch's gradient graph per HVP (less memory)")
-      ("out", po::value(&out)->default_value(out), "output JSON file (- for stdout)");
+      ("out", po::value(&out)->default_value(out), "output JSON file (- for stdout)")
+      ("run", po::value(&run_dir), "probe a run's saved checkpoints with its [curvature] settings (offline)")
+      ("checkpoints", po::value(&checkpoints)->default_value("all"), "with --run: all | every:N | S1,S2,...");
   add_runtime_options(options, runtime);
   po::variables_map values;
   if (!parse_arguments("spectrum", arguments, options, values)) return 0;
+  if (!run_dir.empty()) return run_offline_probes(run_dir, checkpoints, runtime);
   parse_trace(trace, request);
   parse_esd(esd, request);
   hvp_options.cache_graph = !no_graph_cache;

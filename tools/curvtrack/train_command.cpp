@@ -17,6 +17,7 @@
 #include "curvtrack/runs/metrics_table.hpp"
 #include "curvtrack/train/checkpoint.hpp"
 #include "curvtrack/train/trainer.hpp"
+#include "probe_callback.hpp"
 #include "run_setup.hpp"
 
 namespace po = boost::program_options;
@@ -51,6 +52,12 @@ int run_train(const Arguments& arguments) {
   runs::RunMeta meta(prepared.run.meta());
   begin_meta(meta, prepared, resources);
   runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), prepared.resume_step);
+  std::unique_ptr<ProbeCallback> probes;
+  std::vector<train::Callback*> callbacks;
+  if (probing_enabled(prepared.config)) {
+    probes = std::make_unique<ProbeCallback>(prepared, resources, prepared.resume_step);
+    callbacks.push_back(probes.get());
+  }
   core::install_signal_handlers();
 
   train::TrainerOptions trainer = resources.trainer;
@@ -61,7 +68,7 @@ int run_train(const Arguments& arguments) {
   auto start = std::chrono::steady_clock::now();
   train::TrainOutcome outcome;
   try {
-    outcome = train::train(setup, metrics, state, trainer);
+    outcome = train::train(setup, metrics, state, trainer, callbacks);
   } catch (const std::exception& error) {
     meta.data()["status"] = runs::status::kFailed;
     meta.data()["error"] = core::one_line(error.what());
@@ -70,7 +77,7 @@ int run_train(const Arguments& arguments) {
     throw;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  end_meta(meta, outcome, seconds, 0.0);
+  end_meta(meta, outcome, seconds, probes ? probes->seconds() : 0.0);
   if (!command.runtime.quiet) {
     std::fprintf(stderr, "train: %s at step %lld%s%s (%.1fs) -> %s\n", outcome.status.c_str(),
                  static_cast<long long>(outcome.step), outcome.reason.empty() ? "" : ": ", outcome.reason.c_str(),

@@ -1,5 +1,6 @@
 #include "curvtrack/curvature/spectrum.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -40,15 +41,18 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
 
 nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::EigenOptions& options,
                           double seconds) {
-  Eigen::VectorXd relative(result.values.size());
+  Eigen::VectorXd relative(result.values.size()), scaled(result.values.size());
   for (Eigen::Index i = 0; i < result.values.size(); ++i) {
-    double scale = std::abs(result.values[i]);
-    relative[i] = scale > 0 ? result.residuals[i] / scale : result.residuals[i];
+    double magnitude = std::abs(result.values[i]);
+    relative[i] = magnitude > 0 ? result.residuals[i] / magnitude : result.residuals[i];
+    scaled[i] = result.residuals[i] / std::max({magnitude, options.spectral_scale, 1e-300});
   }
   return {{"k", options.k},
           {"values", to_vector(result.values)},
           {"residuals", to_vector(result.residuals)},
           {"relative_residuals", to_vector(relative)},
+          {"spectral_scale", options.spectral_scale},
+          {"scaled_residuals", to_vector(scaled)},
           {"converged", result.converged},
           {"status", result.status},
           {"hvps", result.products},

@@ -93,8 +93,24 @@ RitzPairs dense_pairs(detail::OperatorRef& op, Spectrum which, int k) {
   return select(eig.eigenvalues(), eig.eigenvectors(), which, k);
 }
 
+// shift * I + sign * A, so that the wanted end of A's spectrum is the largest algebraic end and
+// of magnitude >= shift: Spectra's relative test then becomes absolute at the spectral scale.
+struct ShiftedOperator {
+  using Scalar = double;
+  detail::OperatorRef& op;
+  double shift;
+  double sign;
+  Index rows() const { return op.rows(); }
+  Index cols() const { return op.cols(); }
+  void perform_op(const double* x, double* y) const {
+    op.perform_op(x, y);
+    Eigen::Map<VectorXd> out(y, op.rows());
+    out = sign * out + shift * Eigen::Map<const VectorXd>(x, op.rows());
+  }
+};
+
 // Unit vectors, true residuals (k more products) and the relative-residual convergence test.
-void finish(detail::OperatorRef& op, RitzPairs pairs, double tol, EigenResult& result) {
+void finish(detail::OperatorRef& op, RitzPairs pairs, double tol, double scale, EigenResult& result) {
   const Index n = op.rows();
   const int k = static_cast<int>(pairs.values.size());
   result.values = pairs.values;
@@ -107,16 +123,16 @@ void finish(detail::OperatorRef& op, RitzPairs pairs, double tol, EigenResult& r
     result.vectors.col(i).normalize();
     op.perform_op(result.vectors.col(i).data(), av.data());
     result.residuals[i] = (av - result.values[i] * result.vectors.col(i)).norm();
-    all_within = all_within && result.residuals[i] <= tol * std::max(eps23, std::abs(result.values[i]));
+    all_within = all_within && result.residuals[i] <= tol * std::max({eps23, std::abs(result.values[i]), scale});
   }
   result.converged = result.converged || all_within;
   result.products = op.products();
 }
 
-double worst_relative_residual(const EigenResult& r) {
+double worst_relative_residual(const EigenResult& r, double scale) {
   double worst = 0;
   for (Index i = 0; i < r.values.size(); ++i) {
-    worst = std::max(worst, r.residuals[i] / std::max(std::abs(r.values[i]), 1e-300));
+    worst = std::max(worst, r.residuals[i] / std::max({std::abs(r.values[i]), scale, 1e-300}));
   }
   return worst;
 }
@@ -137,6 +153,9 @@ void EigenOptions::check(Index n) const {
          ", n = " + sn + "), or be 0 for automatic");
   }
   if (!(tol > 0) || !std::isfinite(tol)) fail("tol = " + format_double(tol) + " must be positive");
+  if (!(spectral_scale >= 0) || !std::isfinite(spectral_scale)) {
+    fail("spectral_scale = " + format_double(spectral_scale) + " must be >= 0 (0 = plain relative tolerance)");
+  }
   if (max_restarts < 0) fail("max_restarts = " + std::to_string(max_restarts) + " must be >= 0");
   if (max_products < 0) fail("max_products = " + std::to_string(max_products) + " must be >= 0 (0 = unlimited)");
   for (std::size_t i = 0; i < warm_start.size(); ++i) {
@@ -163,7 +182,7 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
            " products of the dense path taken for n = " + std::to_string(n));
     }
     result.converged = true;  // a dense decomposition is exact to rounding
-    finish(op, dense_pairs(op, which, k), options.tol, result);
+    finish(op, dense_pairs(op, which, k), options.tol, options.spectral_scale, result);
     result.status = "converged";
     return result;
   }
@@ -184,20 +203,36 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     max_restarts = std::min(max_restarts, affordable);
   }
 
-  const Spectra::SortRule rule =
-      which == Spectrum::kLargest ? Spectra::SortRule::LargestAlge : Spectra::SortRule::SmallestAlge;
-  Solver solver(op, k, ncv);
   const VectorXd start = start_vector(options, n);
-  solver.init(start.data());
-  solver.compute(rule, max_restarts, options.tol, rule);
-  result.restarts = solver.num_iterations() - 1;
-  result.converged = solver.info() == Spectra::CompInfo::Successful;
-  finish(op, solver.ritz_pairs(which), options.tol, result);
+  RitzPairs pairs;
+  if (options.spectral_scale > 0) {
+    // Largest of shift*I + sign*A: sign -1 finds A's smallest, +1 its largest.
+    const double sign = which == Spectrum::kSmallest ? -1.0 : 1.0;
+    ShiftedOperator shifted{op, options.spectral_scale, sign};
+    OperatorRef shifted_ref(shifted);
+    Solver solver(shifted_ref, k, ncv);
+    solver.init(start.data());
+    solver.compute(Spectra::SortRule::LargestAlge, max_restarts, options.tol, Spectra::SortRule::LargestAlge);
+    result.restarts = solver.num_iterations() - 1;
+    result.converged = solver.info() == Spectra::CompInfo::Successful;
+    pairs = solver.ritz_pairs(Spectrum::kLargest);
+    pairs.values = ((pairs.values.array() - options.spectral_scale) * sign).matrix();
+  } else {
+    const Spectra::SortRule rule =
+        which == Spectrum::kLargest ? Spectra::SortRule::LargestAlge : Spectra::SortRule::SmallestAlge;
+    Solver solver(op, k, ncv);
+    solver.init(start.data());
+    solver.compute(rule, max_restarts, options.tol, rule);
+    result.restarts = solver.num_iterations() - 1;
+    result.converged = solver.info() == Spectra::CompInfo::Successful;
+    pairs = solver.ritz_pairs(which);
+  }
+  finish(op, std::move(pairs), options.tol, options.spectral_scale, result);
 
   if (result.converged) {
     result.status = "converged";
   } else {
-    const std::string worst = " (worst residual / |lambda| = " + format_double(worst_relative_residual(result)) + ")";
+    const std::string worst = " (worst residual / max(|lambda|, scale) = " + format_double(worst_relative_residual(result, options.spectral_scale)) + ")";
     result.status = budget_binds ? "not converged: product budget max_products = " + std::to_string(budget) +
                                        " allows only " + std::to_string(max_restarts) + " restarts" + worst
                                  : "not converged: max_restarts = " + std::to_string(max_restarts) + " reached" + worst;

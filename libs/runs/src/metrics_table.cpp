@@ -8,6 +8,7 @@
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
+#include "lines.hpp"
 
 namespace curvtrack::runs {
 namespace {
@@ -20,19 +21,6 @@ std::string format_value(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", value);
   return text;
-}
-
-// Complete lines of a file (a last line without '\n' is a torn write and is dropped).
-std::vector<std::string> complete_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t begin = 0;
-  while (true) {
-    std::size_t end = text.find('\n', begin);
-    if (end == std::string::npos) break;
-    lines.push_back(text.substr(begin, end - begin));
-    begin = end + 1;
-  }
-  return lines;
 }
 
 double parse_cell(const std::string& cell, const std::filesystem::path& path, std::size_t line) {
@@ -56,17 +44,15 @@ MetricsTable::MetricsTable(std::filesystem::path path, std::vector<std::string> 
   std::string header = header_line(columns_);
   if (std::filesystem::exists(path_)) {
     std::string text = core::read_file(path_);
-    std::vector<std::string> lines = complete_lines(text);
+    std::vector<std::string> lines = detail::complete_lines(text);
     if (lines.empty() || lines.front() + "\n" != header) {
       throw core::DataError(path_.string() + " has a different header than this run writes; expected: " +
                             core::trim(header));
     }
-    std::string kept = header;
-    for (std::size_t i = 1; i < lines.size(); ++i) {
-      std::int64_t step = core::parse_int(core::split(lines[i], ',').front(), path_.string() + " step");
-      if (resume_step && step >= *resume_step) break;
-      kept += lines[i] + "\n";
-    }
+    auto step_of = [&](const std::string& line) {
+      return core::parse_int(core::split(line, ',').front(), path_.string() + " step");
+    };
+    std::string kept = detail::lines_before_step(lines, 1, resume_step.value_or(INT64_MAX), step_of);
     if (kept != text) core::write_file_atomically(path_, kept);
   } else {
     core::write_file_atomically(path_, header);
@@ -93,7 +79,7 @@ void MetricsTable::append(const MetricsRow& row) {
 }
 
 std::vector<MetricsRow> read_metrics(const std::filesystem::path& path) {
-  std::vector<std::string> lines = complete_lines(core::read_file(path));
+  std::vector<std::string> lines = detail::complete_lines(core::read_file(path));
   if (lines.empty()) throw core::DataError(path.string() + " is empty (no header)");
   std::vector<std::string> columns = core::split(lines.front(), ',');
   std::vector<MetricsRow> rows;

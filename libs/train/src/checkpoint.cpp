@@ -71,6 +71,10 @@ void save_checkpoint(const runs::RunDirectory& run, models::Network& network, co
   write_list(archive, "parameter", network.parameters());
   write_list(archive, "buffer", network.buffers());
   write_list(archive, "optimizer", optimizer.state());
+  archive.write("callbacks", at::scalar_tensor(static_cast<std::int64_t>(state.callback_states.size()), at::kLong));
+  for (std::size_t c = 0; c < state.callback_states.size(); ++c) {
+    write_list(archive, "callback" + std::to_string(c), state.callback_states[c]);
+  }
   std::ostringstream bytes;
   archive.save_to(bytes);
   std::filesystem::path path = run.checkpoint(state.step);
@@ -99,6 +103,11 @@ TrainerState load_checkpoint(const std::filesystem::path& path, models::Network&
     copy_into(read_list(archive, "parameter"), network.parameters(), "parameter", path);
     copy_into(read_list(archive, "buffer"), network.buffers(), "buffer", path);
     if (optimizer != nullptr) optimizer->load_state(read_list(archive, "optimizer"), optimizer_steps.item<std::int64_t>());
+    at::Tensor callbacks;
+    archive.read("callbacks", callbacks);
+    for (std::int64_t c = 0; c < callbacks.item<std::int64_t>(); ++c) {
+      state.callback_states.push_back(read_list(archive, "callback" + std::to_string(c)));
+    }
   } catch (const c10::Error& error) {
     throw core::DataError("cannot read checkpoint " + path.string() + ": " + core::one_line(error.what_without_backtrace()));
   }

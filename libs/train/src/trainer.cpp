@@ -35,6 +35,9 @@ class Loop {
 
   TrainOutcome run() {
     core::set_resumable(state_.step > 0);
+    for (std::size_t c = 0; c < callbacks_.size() && c < state_.callback_states.size(); ++c) {
+      callbacks_[c]->load_state(state_.callback_states[c]);
+    }
     setup_.network.set_training(true);
     start_ = Clock::now();
     while (state_.step < total_) {
@@ -123,6 +126,8 @@ class Loop {
   }
 
   void checkpoint() {
+    state_.callback_states.clear();
+    for (Callback* callback : callbacks_) state_.callback_states.push_back(callback->state());
     save_checkpoint(setup_.run, setup_.network, setup_.optimizer, state_);
     last_checkpoint_ = state_.step;
     core::set_resumable(true);

@@ -55,6 +55,7 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
   };
   check_request(request, op.rows());
   nlohmann::json out = nlohmann::json::object();
+  double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
   auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
     if (k <= 0) return;
     linalg::EigenOptions options;
@@ -62,9 +63,11 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
     options.tol = request.tol;
     options.max_products = request.max_hvps;
     options.seed = request.seed;
+    options.spectral_scale = which == linalg::Spectrum::kSmallest ? scale : 0.0;
     auto start = Clock::now();
     linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
     out[name] = eigen_json(result, options, seconds_since(start));
+    if (which == linalg::Spectrum::kLargest && result.values.size() > 0) scale = std::abs(result.values[0]);
     report(name, out[name]);
   };
   eigen("top", request.top_k, linalg::Spectrum::kLargest);

@@ -23,6 +23,10 @@ struct EigenOptions {
                                   ///< re-seeding may add one each); 0 = unlimited
   std::vector<Eigen::VectorXd> warm_start;  ///< previous eigenvectors (may be empty), length n each
   std::uint64_t seed = 0;         ///< seed of the random part of the start vector
+  /// Size of the spectrum (e.g. |lambda_max|), > 0 to judge convergence by residual <
+  /// tol * max(|lambda|, spectral_scale): eigenvalues near zero (a Hessian's null space) can then
+  /// converge. The solve runs on a shifted operator; 0 = plain relative tolerance.
+  double spectral_scale = 0.0;
 
   /// Throws std::invalid_argument naming the offending option when the options do not fit dimension n.
   void check(Eigen::Index n) const;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <vector>
 
 #include "curvtrack/models/network.hpp"
 #include "curvtrack/runs/run_directory.hpp"
@@ -16,6 +17,8 @@ namespace curvtrack::train {
 struct TrainerState {
   std::int64_t step = 0;          ///< updates done; the next update has this index
   double initial_loss = 0.0;      ///< loss of the first batch, for the divergence guard
+  /// Each training callback's own state (e.g. warm-start eigenvectors), in callback order.
+  std::vector<std::vector<at::Tensor>> callback_states;
 };
 
 /// Writes checkpoints/step-N.pt (+ its .fnv fingerprint), then points LATEST at it.

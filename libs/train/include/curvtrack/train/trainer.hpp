@@ -44,6 +44,10 @@ class Callback {
   virtual void on_end(std::int64_t step, const std::string& status) {}
   /// Seconds this callback has spent (reported as probing time).
   virtual double seconds() const { return 0.0; }
+  /// State to keep in checkpoints, so that a resumed run continues exactly.
+  virtual std::vector<at::Tensor> state() const { return {}; }
+  /// Restores state() output from a checkpoint.
+  virtual void load_state(const std::vector<at::Tensor>& state) {}
 };
 
 /// How a training call ended.
@@ -67,7 +71,7 @@ struct TrainingSetup {
 /// Metrics columns written by train().
 std::vector<std::string> metrics_columns();
 
-/// Trains from `state` (a fresh run has step 0) to schedule.total_steps(), appending to
+/// Trains from `state` (a fresh run has step 0; callbacks get their saved state back) to schedule.total_steps(), appending to
 /// `metrics`. Exits early with status preempted after writing a checkpoint when a stop signal
 /// arrives or the budget runs out, and with status diverged when the loss explodes.
 TrainOutcome train(TrainingSetup& setup, runs::MetricsTable& metrics, TrainerState state,

@@ -1,0 +1,73 @@
+#pragma once
+// One curvature probe of a network on a fixed probe set: every measure of science.md
+// section 3 that is switched on, as one JSON record with its settings, error estimates, HVP
+// counts and seconds. Eigenvectors are kept between probes to warm-start the next one.
+
+#include <ATen/core/Tensor.h>
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "curvtrack/data/dataset.hpp"
+#include "curvtrack/models/network.hpp"
+
+namespace curvtrack::curvature {
+
+/// What a probe measures and with which budget ([curvature] section).
+struct ProbeOptions {
+  int top_k = 1;                      ///< largest eigenpairs (0: none)
+  int bottom_k = 0;                   ///< smallest eigenpairs (0: none)
+  std::string trace = "hutchpp";      ///< hutchpp | hutchinson | none
+  int trace_samples = 30;             ///< Hutch++ product budget or Hutchinson probes
+  int esd_steps = 0;                  ///< SLQ Lanczos steps (0: no density)
+  int esd_runs = 0;                   ///< SLQ start vectors
+  double tol = 1e-8;                  ///< eigen-solver relative tolerance
+  std::int64_t max_hvps = 500;        ///< HVP budget per eigen-solve (0: unlimited)
+  bool warm_start = true;             ///< start from the previous probe's eigenvectors
+  std::string bn_mode = "eval";       ///< eval (re-estimated statistics) | train (fixed batches)
+  std::int64_t batch_size = 1024;     ///< probe examples per batch
+  std::uint64_t seed = 0;             ///< random vectors; each probe adds its step
+  /// Throws core::UsageError naming the curvature.* key at fault.
+  void check() const;
+  /// Every option, for the record.
+  nlohmann::json to_json() const;
+};
+
+/// The optimizer facts a stability ratio needs at the probed step.
+struct StepContext {
+  std::int64_t step = 0;
+  std::string label;                  ///< peak, end, fraction 0.3, ...
+  double lr = 0;                      ///< learning rate used by update `step`
+  double momentum = 0;                ///< momentum (or beta1) in force at that step
+  double stability_limit = 0;         ///< lr * lambda_max limit for the optimizer (NaN: none)
+  std::string optimizer;              ///< description, for the record
+};
+
+/// Measures a network on a training probe set (and optionally a test probe set).
+class CurvatureProbe {
+ public:
+  CurvatureProbe(ProbeOptions options, data::Dataset train_probe, data::Dataset test_probe);
+
+  /// Probes `network` (in the dtype it is in; BatchNorm statistics are re-estimated on the
+  /// probe set in eval mode) and returns the record. Modifies only BatchNorm buffers.
+  nlohmann::json measure(models::Network& network, const StepContext& context);
+
+  /// Eigenvectors kept for the next warm start (for checkpoints), one tensor [k, n] or none.
+  std::vector<at::Tensor> state() const;
+  /// Restores state() output.
+  void load_state(const std::vector<at::Tensor>& state);
+
+ private:
+  ProbeOptions options_;
+  data::Dataset train_probe_;
+  data::Dataset test_probe_;
+  std::vector<Eigen::VectorXd> previous_top_;
+};
+
+/// Global and per-parameter L2 norms of the network's weights.
+nlohmann::json weight_norms(models::Network& network);
+
+}  // namespace curvtrack::curvature

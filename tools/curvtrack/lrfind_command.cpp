@@ -1,0 +1,80 @@
+// curvtrack lrfind: the LR range test (science.md 1.5) on the model, data and optimizer of a run
+// config, written as lrfind.csv, lrfind.json and a figure; the suggestions go to stderr.
+
+#include <boost/program_options.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "command_line.hpp"
+#include "commands.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
+#include "lrfind_output.hpp"
+#include "run_setup.hpp"
+
+namespace po = boost::program_options;
+
+namespace curvtrack::tool {
+
+int run_lrfind(const Arguments& arguments) {
+  RunCommandOptions command;
+  std::string out, mode, rule;
+  po::options_description options("curvtrack lrfind options");
+  options.add_options()
+      ("config", po::value(&command.config_file), "INI run config (data, model, optim, schedule momentum, run.seed)")
+      ("set", po::value(&command.assignments)->composing(), "section.key=value, overrides the file (repeatable)")
+      ("out", po::value(&out), "folder for lrfind.csv, lrfind.json, lrfind.gp, lrfind.png and lrfind.svg (required)")
+      ("mode", po::value(&mode)->default_value("exp"),
+       "exp: exponential sweep judged on the smoothed loss; linear: Smith's linear sweep over a few "
+       "epochs, judged on held-out (test split) accuracy")
+      ("start", po::value<double>(), "first learning rate (default 1e-7)")
+      ("end", po::value<double>(), "last learning rate (default 10)")
+      ("num-it", po::value<int>(), "exp: sweep steps, num_it + 1 batches; linear: about this many evaluations (default 100)")
+      ("rule", po::value(&rule), "suggestion reported as chosen: minimum | steep | valley (default: train.lrfind_rule)")
+      ("momentum", po::value<double>(), "fixed momentum during the sweep (default: the schedule's at step 0, else 0.9)")
+      ("epochs", po::value<int>(), "linear: epochs the lr takes to rise from start to end (default 3)")
+      ("beta", po::value<double>(), "loss smoothing factor (default 0.98)")
+      ("stop-factor", po::value<double>(), "stop once the smoothed loss exceeds this times its best (default 4)");
+  add_runtime_options(options, command.runtime);
+  po::variables_map values;
+  if (!parse_arguments("lrfind", arguments, options, values)) return 0;
+  if (out.empty()) throw core::UsageError("lrfind needs --out DIR for its files");
+  if (mode != "exp" && mode != "linear") throw core::UsageError("--mode '" + mode + "' is not one of exp, linear");
+  auto rules = train::lr_finder_rules();
+  if (!rule.empty() && std::find(rules.begin(), rules.end(), rule) == rules.end()) {
+    throw core::UsageError("--rule '" + rule + "' is not one of " + core::join(rules));
+  }
+  if (!values["device"].defaulted()) command.assignments.push_back("train.device=" + command.runtime.device);
+
+  // The output folder is not a run: reusing it (an earlier lrfind's files) must not be refused,
+  // which prepare_run only allows when resuming. A run directory given as --out lends its config.
+  command.run_dir = out;
+  command.resume = "auto";
+  PreparedRun prepared = prepare_run(command);
+  if (rule.empty()) rule = prepared.config.get("train.lrfind_rule");
+  RunResources resources = load_run_resources(prepared, ScheduleNeed::kNone);
+
+  train::LrFinderOptions finder = lr_finder_options(prepared.config);
+  finder.mode = mode;
+  if (values.count("start") != 0U) finder.start = values["start"].as<double>();
+  if (values.count("end") != 0U) finder.end = values["end"].as<double>();
+  if (values.count("num-it") != 0U) finder.num_it = values["num-it"].as<int>();
+  if (values.count("momentum") != 0U) finder.momentum = values["momentum"].as<double>();
+  if (values.count("epochs") != 0U) finder.linear_epochs = values["epochs"].as<int>();
+  if (values.count("beta") != 0U) finder.beta = values["beta"].as<double>();
+  if (values.count("stop-factor") != 0U) finder.stop_factor = values["stop-factor"].as<double>();
+
+  LrFinderRecord record = run_lr_finder_for(prepared.config, resources, finder, rule);
+  std::filesystem::create_directories(out);
+  std::vector<std::string> warnings = write_lr_finder_outputs(out, record);
+  if (!command.runtime.quiet) {
+    for (const auto& warning : warnings) std::fprintf(stderr, "lrfind: warning: %s\n", warning.c_str());
+    std::fputs(lr_finder_summary(record).c_str(), stderr);
+    std::fprintf(stderr, "lrfind: wrote %s\n", (std::filesystem::path(out) / kLrFinderJson).c_str());
+  }
+  return 0;
+}
+
+}  // namespace curvtrack::tool
