@@ -14,6 +14,9 @@ packages=(
   dataset-fashion-mnist                     # /usr/share/datasets/fashion-mnist
   python3-torch python3-scipy               # independent references for tests (golden values)
   gnuplot-nox                               # report figures
+  libgloo-dev                               # LibTorch's Gloo process group headers (distributed)
+  slurmctld slurmd slurm-client munge       # a real single-node Slurm cluster for the tests
+  chromium                                  # headless check that report.html renders
 )
 
 missing=()

@@ -92,7 +92,7 @@ TEST_CASE("recorded eigenvalues and trace match the exact Hessian at every probe
     double estimate = record["trace"]["value"], se = record["trace"]["standard_error"];
     INFO("trace " << trace << " estimate " << estimate << " +- " << se);
     REQUIRE(std::abs(estimate - trace) <= std::max(4 * se, 1e-9 * std::abs(trace)));
-    REQUIRE(record["settings"]["dtype"] == "Double");
+    REQUIRE(record["settings"]["dtype"] == "float64");
     REQUIRE(record.contains("test_probe"));
   }
 }

@@ -19,5 +19,9 @@ int run_schedule(const Arguments& arguments);
 int run_train(const Arguments& arguments);
 /// `curvtrack lrfind`: the LR range test on a run config -> lrfind.csv, .json and a figure.
 int run_lrfind(const Arguments& arguments);
+/// `curvtrack sweep`: runs a study (arms x seeds) on a local process pool or as a Slurm array job.
+int run_sweep(const Arguments& arguments);
+/// `curvtrack report`: the flat-minimum comparison of run directories -> report.md/.html, figures, tables.
+int run_report(const Arguments& arguments);
 
 }  // namespace curvtrack::tool

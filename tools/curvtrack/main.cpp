@@ -25,6 +25,8 @@ const std::map<std::string, CommandInfo>& commands() {
       {"schedule", {curvtrack::tool::run_schedule, "lr and momentum per step (CSV) from a config"}},
       {"train", {curvtrack::tool::run_train, "train a network under a learning-rate policy into a run directory"}},
       {"lrfind", {curvtrack::tool::run_lrfind, "LR range test on a run config -> lrfind.csv/.json and a figure"}},
+      {"report", {curvtrack::tool::run_report, "compare arms paired by seed -> report.md/.html, figures, tables"}},
+      {"sweep", {curvtrack::tool::run_sweep, "run a study (arms x seeds) locally or as a Slurm array job"}},
   };
   return table;
 }

@@ -64,6 +64,15 @@ curvature::ProbeOptions probe_options(const core::Config& config) {
   options.bn_mode = config.get("curvature.bn_mode");
   options.batch_size = config.get_int("curvature.batch_size");
   options.seed = static_cast<std::uint64_t>(config.get_int("curvature.seed"));
+  options.sharpness = config.get("curvature.sharpness");
+  options.rho = config.get_double("curvature.rho");
+  options.eta = config.get_double("curvature.eta");
+  options.epsilon = config.get_double("curvature.epsilon");
+  options.sharpness_steps = static_cast<int>(config.get_int("curvature.sharpness_steps"));
+  options.slices = config.get("curvature.slices");
+  options.slice_points = static_cast<int>(config.get_int("curvature.slice_points"));
+  options.slice_radius = config.get_double("curvature.slice_radius");
+  options.slice_seed = static_cast<std::uint64_t>(config.get_int("curvature.slice_seed"));
   options.check();
   return options;
 }

@@ -203,6 +203,7 @@ void begin_meta(runs::RunMeta& meta, const PreparedRun& prepared, const RunResou
   data["threads"] = prepared.threads;
   data["device"] = resources.device;
   data["environment"] = runs::environment_info();
+  data["run"] = {{"name", prepared.config.get("run.name")}, {"seed", prepared.config.get_int("run.seed")}};
   data["total_steps"] = resources.schedule->total_steps();
   data["schedule"] = resources.schedule->describe();
   data["optimizer"] = resources.optimizer->describe();

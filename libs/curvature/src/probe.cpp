@@ -8,6 +8,8 @@
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/loss_slices.hpp"
+#include "curvtrack/curvature/sharpness.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/slq.hpp"
@@ -53,12 +55,19 @@ void ProbeOptions::check() const {
   require(max_hvps >= 0, "curvature.max_hvps must be >= 0 (0: unlimited)");
   require(bn_mode == "eval" || bn_mode == "train", "curvature.bn_mode '" + bn_mode + "' is not one of eval, train");
   require(batch_size > 0, "curvature.batch_size must be >= 1");
+  require(sharpness == "none" || sharpness == "adaptive" || sharpness == "epsilon" || sharpness == "both",
+          "curvature.sharpness '" + sharpness + "' is not one of none, adaptive, epsilon, both");
+  require(slices == "none" || slices == "random" || slices == "eigen" || slices == "both",
+          "curvature.slices '" + slices + "' is not one of none, random, eigen, both");
+  require(slices == "none" || slice_points >= 3, "curvature.slice_points must be >= 3");
+  require(!(slices == "eigen" || slices == "both") || top_k >= 1, "curvature.slices along eigenvectors needs curvature.top_k >= 1");
 }
 
 nlohmann::json ProbeOptions::to_json() const {
   return {{"top_k", top_k},       {"bottom_k", bottom_k}, {"trace", trace},     {"trace_samples", trace_samples},
           {"esd_steps", esd_steps}, {"esd_runs", esd_runs}, {"tol", tol},       {"max_hvps", max_hvps},
-          {"warm_start", warm_start}, {"bn_mode", bn_mode}, {"batch_size", batch_size}, {"seed", seed}};
+          {"warm_start", warm_start}, {"bn_mode", bn_mode}, {"batch_size", batch_size}, {"seed", seed},
+          {"sharpness", sharpness}, {"slices", slices}, {"slice_seed", slice_seed}};
 }
 
 nlohmann::json weight_norms(models::Network& network) {
@@ -94,7 +103,7 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
                            {"momentum", context.momentum}};
   record["settings"] = options_.to_json();
   record["settings"]["probe_examples"] = train_probe_.images.size(0);
-  record["settings"]["dtype"] = c10::toString(tensor_options.dtype().toScalarType());
+  record["settings"]["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
   record["settings"]["batch_norm"] = batch_norm ? options_.bn_mode : "none in model";
   record["settings"]["hessian"] = "mean cross-entropy over the probe set, no weight decay";
   record["train_probe"] = loss_and_accuracy(network, train_probe_, options_.batch_size);
@@ -158,10 +167,53 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
     auto esd_start = Clock::now();
     record["esd"] = density_json(linalg::slq(op, slq), slq, seconds_since(esd_start));
   }
+  if (options_.sharpness != "none") record["sharpness"] = measure_sharpnesses(network);
+  if (options_.slices != "none") record["slices"] = measure_slices(network);
   record["hvps"] = op.products();
   record["seconds"] = seconds_since(start);
   network.set_training(false);
   return record;
+}
+
+nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* kind : {"adaptive", "epsilon"}) {
+    if (options_.sharpness != kind && options_.sharpness != "both") continue;
+    SharpnessOptions sharpness;
+    sharpness.kind = kind;
+    sharpness.rho = options_.rho;
+    sharpness.eta = options_.eta;
+    sharpness.epsilon = options_.epsilon;
+    sharpness.steps = options_.sharpness_steps;
+    sharpness.seed = options_.seed;
+    sharpness.batch_size = options_.batch_size;
+    SharpnessResult result = measure_sharpness(network, train_probe_.images, train_probe_.labels, sharpness);
+    out[kind] = result.settings();  // the result with every option it was measured with
+  }
+  return out;
+}
+
+nlohmann::json CurvatureProbe::measure_slices(models::Network& network) {
+  SliceOptions slice;
+  slice.points = options_.slice_points;
+  slice.radius = options_.slice_radius;
+  slice.seed = options_.slice_seed;
+  slice.batch_size = options_.batch_size;
+  nlohmann::json out = nlohmann::json::object();
+  const at::Tensor& inputs = train_probe_.images;
+  const at::Tensor& labels = train_probe_.labels;
+  if (options_.slices == "random" || options_.slices == "both") {
+    auto first = filter_normalised_direction(network, options_.slice_seed);
+    auto second = filter_normalised_direction(network, options_.slice_seed + 1);
+    out["random_1d"] = slice_json(loss_slice_1d(network, inputs, labels, first, slice,
+                                                "filter-normalised seed " + std::to_string(options_.slice_seed)));
+    out["random_2d"] = slice_json(loss_slice_2d(network, inputs, labels, first, second, slice));
+  }
+  if ((options_.slices == "eigen" || options_.slices == "both") && !previous_top_.empty()) {
+    out["eigen_1d"] = slice_json(loss_slice_1d(network, inputs, labels, unflatten_like(previous_top_.front(), network),
+                                               slice, "top Hessian eigenvector (unit norm)"));
+  }
+  return out;
 }
 
 std::vector<at::Tensor> CurvatureProbe::state() const {

@@ -30,6 +30,15 @@ struct ProbeOptions {
   std::string bn_mode = "eval";       ///< eval (re-estimated statistics) | train (fixed batches)
   std::int64_t batch_size = 1024;     ///< probe examples per batch
   std::uint64_t seed = 0;             ///< random vectors; each probe adds its step
+  std::string sharpness = "none";     ///< none | adaptive | epsilon | both
+  double rho = 0.05;                  ///< adaptive sharpness radius
+  double eta = 0.0;                   ///< adaptive sharpness offset: ||e / (|w| + eta)|| <= rho
+  double epsilon = 1e-3;              ///< epsilon-sharpness box: |e_i| <= epsilon (|w_i| + 1)
+  int sharpness_steps = 10;           ///< projected gradient-ascent steps
+  std::string slices = "none";        ///< none | random | eigen | both (1-D; random also 2-D)
+  int slice_points = 21;              ///< grid points per slice axis
+  double slice_radius = 1.0;          ///< slice extent (filter-normalised units; eigen: parameter units)
+  std::uint64_t slice_seed = 0;       ///< the same random directions for every run of a study
   /// Throws core::UsageError naming the curvature.* key at fault.
   void check() const;
   /// Every option, for the record.
@@ -61,6 +70,9 @@ class CurvatureProbe {
   void load_state(const std::vector<at::Tensor>& state);
 
  private:
+  nlohmann::json measure_sharpnesses(models::Network& network);
+  nlohmann::json measure_slices(models::Network& network);
+
   ProbeOptions options_;
   data::Dataset train_probe_;
   data::Dataset test_probe_;

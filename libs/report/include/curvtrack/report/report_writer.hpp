@@ -1,0 +1,54 @@
+#pragma once
+// `curvtrack report`: run directories in, a comparison report out (report.md, a self-contained
+// report.html with the figures inlined, figures/ as .dat + .gp + .svg + .png, tables/*.csv).
+// Everything is written into a hidden staging folder next to the output and renamed into place
+// at the end, so an output folder either holds a complete report or the previous one.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "curvtrack/report/comparison.hpp"
+#include "curvtrack/report/run_loader.hpp"
+
+namespace curvtrack::report {
+
+/// What the report compares and how.
+struct ReportOptions {
+  std::filesystem::path out;         ///< output folder (created or replaced)
+  double alpha = 0.05;               ///< significance level of the verdicts (Holm-adjusted)
+  std::int64_t minimum_seeds = 8;    ///< fewer pairs than this: "not enough seeds for a claim"
+  std::string title;                 ///< report title; empty: "<b> vs <a>: flatness at equal budget"
+  std::string baseline;              ///< arm a (ratios are compared / baseline); empty: default choice
+  std::string compared;              ///< arm b; empty: default choice
+  std::uint64_t bootstrap_seed = 0;  ///< seeds the bootstrap CIs (deterministic reports)
+  bool render = true;                ///< run gnuplot (false: write .dat and .gp only)
+  /// Throws std::invalid_argument naming the bad option.
+  void check() const;
+};
+
+/// What was written and concluded.
+struct ReportResult {
+  std::filesystem::path directory;        ///< the output folder
+  std::string baseline;                   ///< arm a
+  std::string compared;                   ///< arm b
+  std::vector<LoadedRun> runs;            ///< runs read
+  std::vector<SkippedRun> skipped;        ///< directories not read, with reasons
+  std::vector<ComparisonTable> tables;    ///< end, peak, equal loss (empty with fewer than two arms)
+  std::vector<std::string> verdicts;      ///< one sentence per hypothesis, primary (end) first
+  std::vector<std::string> warnings;      ///< figures not rendered and the like
+};
+
+/// The two arms compared by default: `constant` then `onecycle` when present, then the other
+/// arms alphabetically; the first two of that order (b = second). Fewer than two arms: empty.
+std::pair<std::string, std::string> default_arms(std::vector<std::string> arms);
+
+/// Loads `run_dirs` (load_runs), compares, draws and writes the report into options.out.
+/// Throws std::invalid_argument for bad options or an arm named in options that no run has,
+/// std::runtime_error naming the path when the output cannot be written or options.out exists
+/// and is neither empty nor a previous report (it is never deleted then).
+ReportResult write_report(const std::vector<std::filesystem::path>& run_dirs, const ReportOptions& options);
+
+}  // namespace curvtrack::report

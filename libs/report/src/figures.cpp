@@ -1,0 +1,267 @@
+#include "curvtrack/report/figures.hpp"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace curvtrack::report {
+namespace {
+
+// ColorBrewer Dark2: distinct on white, colour-blind safer than the gnuplot defaults.
+const char* const kPalette[] = {"1b9e77", "d95f02", "7570b3", "e7298a", "66a61e", "e6ab02", "a6761d", "666666"};
+constexpr std::size_t kPaletteSize = sizeof kPalette / sizeof kPalette[0];
+
+std::string colour(std::size_t arm_index, const char* alpha = "") {
+  return std::string("'#") + alpha + kPalette[arm_index % kPaletteSize] + "'";
+}
+
+std::string number(double value) {
+  if (std::isnan(value)) return "nan";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", value);
+  return text;
+}
+
+// A gnuplot single-quoted string: a quote inside is written twice.
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+// A data-file column that stays one field: double quotes, inner ones replaced.
+std::string data_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? '\'' : c;
+  return out + "\"";
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+bool plottable(const Figure& figure, double x, double y) {
+  if (!std::isfinite(x) || !std::isfinite(y)) return false;
+  if (figure.log_x && !(x > 0)) return false;
+  if (figure.log_y && !(y > 0)) return false;
+  return true;
+}
+
+struct SummaryPoint {
+  double mean, min, max;
+  std::size_t n;
+};
+
+// Mean, min and max over the runs at each x (runs of one arm share their probe steps).
+std::map<double, SummaryPoint> summarise(const Figure& figure, const std::vector<const RunCurve*>& curves) {
+  std::map<double, std::vector<double>> at;
+  for (const RunCurve* curve : curves) {
+    if (!curve->in_summary) continue;
+    for (const auto& [x, y] : curve->points) {
+      if (plottable(figure, x, y)) at[x].push_back(y);
+    }
+  }
+  std::map<double, SummaryPoint> out;
+  for (const auto& [x, values] : at) {
+    double sum = 0;
+    for (double v : values) sum += v;
+    out[x] = {sum / static_cast<double>(values.size()), *std::min_element(values.begin(), values.end()),
+              *std::max_element(values.begin(), values.end()), values.size()};
+  }
+  return out;
+}
+
+std::vector<const RunCurve*> curves_of(const Series& series, const std::string& arm) {
+  std::vector<const RunCurve*> out;
+  for (const auto& curve : series.curves) {
+    if (curve.arm == arm) out.push_back(&curve);
+  }
+  std::sort(out.begin(), out.end(), [](const RunCurve* x, const RunCurve* y) { return x->seed < y->seed; });
+  return out;
+}
+
+// Walks the blocks in the order figure_data writes them; `visit` gets the block index.
+struct Block {
+  std::size_t series, arm;
+  bool summary;
+  std::size_t runs;  // runs in the block (seeds) or in the summary (maximum n)
+};
+
+std::vector<Block> blocks_of(const Figure& figure) {
+  std::vector<Block> blocks;
+  for (std::size_t s = 0; s < figure.series.size(); ++s) {
+    const Series& series = figure.series[s];
+    for (std::size_t a = 0; a < figure.arms.size(); ++a) {
+      auto curves = curves_of(series, figure.arms[a]);
+      std::size_t with_points = 0;
+      for (const RunCurve* curve : curves) {
+        bool any = std::any_of(curve->points.begin(), curve->points.end(),
+                               [&](const auto& p) { return plottable(figure, p.first, p.second); });
+        with_points += any ? 1 : 0;
+      }
+      if (with_points == 0) continue;
+      blocks.push_back({s, a, false, with_points});
+      if (series.summary) {
+        auto summary = summarise(figure, curves);
+        if (summary.empty()) continue;
+        std::size_t n = 0;
+        for (const auto& entry : summary) n = std::max(n, entry.second.n);
+        blocks.push_back({s, a, true, n});
+      }
+    }
+  }
+  return blocks;
+}
+
+}  // namespace
+
+bool has_points(const Figure& figure) { return !blocks_of(figure).empty(); }
+
+std::string figure_data(const Figure& figure) {
+  std::ostringstream out;
+  out << "# " << figure.title << "\n# written by curvtrack report; read by " << figure.name
+      << ".gp. Blocks (gnuplot 'index N') are separated by two blank lines.\n";
+  std::size_t index = 0;
+  for (const Block& block : blocks_of(figure)) {
+    const Series& series = figure.series[block.series];
+    const std::string& arm = figure.arms[block.arm];
+    const auto curves = curves_of(series, arm);
+    if (index > 0) out << "\n\n";
+    if (!block.summary) {
+      out << "# index " << index << ": " << series.name << ", arm " << arm
+          << ", one curve per run (blank line between runs)\n# arm seed x y\n";
+      bool first = true;
+      for (const RunCurve* curve : curves) {
+        bool any = false;
+        for (const auto& [x, y] : curve->points) {
+          if (!plottable(figure, x, y)) continue;
+          if (!any && !first) out << "\n";
+          any = true;
+          out << data_string(arm) << " " << curve->seed << " " << number(x) << " " << number(y) << "\n";
+        }
+        if (any) first = false;
+      }
+    } else {
+      out << "# index " << index << ": " << series.name << ", arm " << arm
+          << ", over completed runs at each x\n# arm x mean min max n\n";
+      for (const auto& [x, point] : summarise(figure, curves)) {
+        out << data_string(arm) << " " << number(x) << " " << number(point.mean) << " " << number(point.min) << " "
+            << number(point.max) << " " << point.n << "\n";
+      }
+    }
+    ++index;
+  }
+  return out.str();
+}
+
+std::string figure_script(const Figure& figure) {
+  std::ostringstream gp;
+  const std::string dat = quoted(figure.name + ".dat");
+  gp << "# " << figure.title << "\n"
+     << "# written by curvtrack report: reads " << figure.name << ".dat and writes " << figure.name << ".svg and "
+     << figure.name << ".png.\n# Restyle freely and regenerate with: gnuplot " << figure.name << ".gp\n"
+     << "set encoding utf8\n"
+     << "set terminal svg size 860,500 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
+     << "set output " << quoted(figure.name + ".svg") << "\n"
+     << "set datafile missing 'nan'\n"
+     << "set title " << quoted(figure.title) << "\n"
+     << "set xlabel " << quoted(figure.x_label) << "\n"
+     << "set ylabel " << quoted(figure.y_label) << "\n"
+     << "set grid\n"
+     << "set key below\n"
+     << "set style fill transparent solid 0.18 noborder\n";
+  if (figure.log_x) gp << "set logscale x\nset format x '%.0e'\n";
+  if (figure.log_y) gp << "set logscale y\n";
+  if (figure.y_min) gp << "set yrange [" << number(*figure.y_min) << ":*]\n";
+  bool any_y2 = std::any_of(figure.series.begin(), figure.series.end(), [](const Series& s) { return s.y2; });
+  if (any_y2) gp << "set y2label " << quoted(figure.y2_label) << "\nset ytics nomirror\nset y2tics\n";
+  std::vector<std::string> clauses;
+  std::size_t index = 0;
+  for (const Block& block : blocks_of(figure)) {
+    const Series& series = figure.series[block.series];
+    const std::string& arm = figure.arms[block.arm];
+    const std::string axes = series.y2 ? " axes x1y2" : "";
+    const std::string source = (clauses.empty() ? dat : std::string("''")) + " index " + std::to_string(index);
+    const std::string label = series.name.empty() ? arm : arm + ": " + series.name;
+    if (!block.summary) {
+      if (series.summary && series.seed_lines) {
+        clauses.push_back(source + " using 3:4" + axes + " with lines lw 0.7 dt " + std::to_string(series.dash) +
+                          " lc rgb " + colour(block.arm, "b0") + " notitle");
+      } else if (!series.summary) {
+        clauses.push_back(source + " using 3:4" + axes + " with lines lw 1.2 dt " + std::to_string(series.dash) +
+                          " lc rgb " + colour(block.arm, "40") + " title " +
+                          quoted(label + " (" + std::to_string(block.runs) + " runs)"));
+      }
+    } else {
+      clauses.push_back(source + " using 2:4:5" + axes + " with filledcurves lc rgb " + colour(block.arm) +
+                        " notitle");
+      clauses.push_back("'' index " + std::to_string(index) + " using 2:3" + axes + " with lines lw 2 dt " +
+                        std::to_string(series.dash) + " lc rgb " + colour(block.arm) + " title " +
+                        quoted(label + " (mean of " + std::to_string(block.runs) + ", band min-max)"));
+    }
+    ++index;
+  }
+  if (clauses.empty()) {
+    gp << "set label 'no data' at graph 0.5, graph 0.5 center\nplot [0:1] [0:1] NaN notitle\n";
+  } else {
+    gp << "plot ";
+    for (std::size_t i = 0; i < clauses.size(); ++i) gp << (i > 0 ? ", \\\n     " : "") << clauses[i];
+    gp << "\n";
+  }
+  gp << "set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'\n"
+     << "set output " << quoted(figure.name + ".png") << "\n"
+     << "replot\n"
+     << "unset output\n";
+  return gp.str();
+}
+
+bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+std::optional<std::string> render_figure(const fs::path& dir, const std::string& name) {
+  std::error_code ignored;
+  fs::remove(dir / (name + ".svg"), ignored);
+  fs::remove(dir / (name + ".png"), ignored);
+  std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot " + shell_quote(name + ".gp") + " 2>&1 </dev/null";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "could not start gnuplot for " + name + ".gp";
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    if (output.size() < 4000) output += buffer;
+  }
+  int status = ::pclose(pipe);
+  bool ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (ok && fs::exists(dir / (name + ".svg")) && fs::exists(dir / (name + ".png"))) return std::nullopt;
+  return "gnuplot failed on " + (dir / (name + ".gp")).string() + (output.empty() ? "" : ": " + output);
+}
+
+std::string inline_svg(const std::string& svg_text, const std::string& id_prefix) {
+  std::size_t start = svg_text.find("<svg");
+  std::string svg = start == std::string::npos ? svg_text : svg_text.substr(start);
+  for (const std::string& marker : {std::string("id='"), std::string("id=\""), std::string("href='#"),
+                                    std::string("href=\"#"), std::string("url(#")}) {
+    std::string replaced;
+    std::size_t from = 0;
+    for (std::size_t at = svg.find(marker); at != std::string::npos; at = svg.find(marker, from)) {
+      // "id=" must be a whole attribute name, not the end of e.g. "grid="
+      bool attribute = marker[0] != 'i' || (at > 0 && (svg[at - 1] == ' ' || svg[at - 1] == '\t' || svg[at - 1] == '\n'));
+      replaced.append(svg, from, at - from).append(marker);
+      if (attribute) replaced += id_prefix;
+      from = at + marker.size();
+    }
+    replaced.append(svg, from, std::string::npos);
+    svg = std::move(replaced);
+  }
+  return svg;
+}
+
+}  // namespace curvtrack::report

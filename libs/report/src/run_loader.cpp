@@ -1,0 +1,218 @@
+#include "curvtrack/report/run_loader.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
+#include "curvtrack/runs/json_log.hpp"
+#include "curvtrack/runs/meta.hpp"
+#include "curvtrack/runs/run_directory.hpp"
+
+namespace fs = std::filesystem;
+
+namespace curvtrack::report {
+namespace {
+
+// Deep enough for study/arm/seed-N layouts; a bound against symbolic-link loops.
+constexpr int kMaxSearchDepth = 8;
+
+std::string strip_comment(const std::string& line) {
+  std::size_t hash = line.find_first_of("#;");
+  return core::trim(hash == std::string::npos ? line : line.substr(0, hash));
+}
+
+bool has_run_files(const fs::path& dir) {
+  std::error_code ignored;
+  for (const char* name : {"config.ini", "metrics.csv", "curvature.jsonl"}) {
+    if (fs::exists(dir / name, ignored)) return true;
+  }
+  return false;
+}
+
+// Depth-first search for folders holding meta.json; a folder with run files, no meta.json and
+// no run directory below it is a partial run.
+void search(const fs::path& dir, int depth, std::vector<fs::path>& found, std::vector<SkippedRun>& skipped) {
+  std::error_code error;
+  if (fs::exists(dir / "meta.json", error)) {
+    found.push_back(dir);
+    return;
+  }
+  const std::size_t found_before = found.size();
+  if (depth < kMaxSearchDepth) {
+    std::vector<fs::path> children;
+    for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, error), end;
+         !error && it != end; it.increment(error)) {
+      std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.' || name == "checkpoints") continue;
+      std::error_code type_error;
+      if (it->is_directory(type_error)) children.push_back(it->path());
+    }
+    std::sort(children.begin(), children.end());
+    for (const auto& child : children) search(child, depth + 1, found, skipped);
+  }
+  if (found.size() == found_before && has_run_files(dir)) skipped.push_back({dir, "no meta.json"});
+}
+
+std::string number_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
+  return "";
+}
+
+}  // namespace
+
+std::map<std::string, std::string> read_ini(const fs::path& path) {
+  std::map<std::string, std::string> values;
+  std::string section;
+  std::vector<std::string> lines = core::split(core::read_file(path), '\n');
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string line = strip_comment(lines[i]);
+    if (line.empty()) continue;
+    if (line.front() == '[') {
+      if (line.back() != ']' || line.size() < 3) {
+        throw core::DataError(path.string() + ":" + std::to_string(i + 1) + ": malformed section header '" + line + "'");
+      }
+      section = core::trim(line.substr(1, line.size() - 2));
+      continue;
+    }
+    std::size_t equals = line.find('=');
+    std::string key = equals == std::string::npos ? "" : core::trim(line.substr(0, equals));
+    if (key.empty()) {
+      throw core::DataError(path.string() + ":" + std::to_string(i + 1) + ": expected 'key = value', found '" + line + "'");
+    }
+    values[section.empty() ? key : section + "." + key] = core::trim(line.substr(equals + 1));
+  }
+  return values;
+}
+
+LoadedRun load_run(const fs::path& dir) {
+  runs::RunDirectory layout(dir);
+  if (!fs::exists(layout.meta())) throw core::DataError("no meta.json");
+  LoadedRun run;
+  run.dir = dir;
+  try {
+    run.meta = runs::RunMeta(layout.meta()).data();
+  } catch (const core::DataError&) {
+    throw core::DataError("meta.json is not a valid JSON object");
+  }
+  run.status = run.meta.contains("status") && run.meta["status"].is_string() ? run.meta["status"].get<std::string>()
+                                                                             : "unknown";
+  if (fs::exists(layout.config())) {
+    try {
+      run.config = read_ini(layout.config());
+    } catch (const core::DataError& error) {
+      throw core::DataError(std::string("config.ini is malformed (") + error.what() + ")");
+    }
+  } else {
+    run.notes.push_back("no config.ini (arm and seed from meta.json)");
+  }
+  const nlohmann::json run_meta = run.meta.value("run", nlohmann::json::object());
+  run.arm = run.config.count("run.name") != 0U ? run.config["run.name"] : "";
+  if (run.arm.empty() && run_meta.is_object()) run.arm = number_text(run_meta.value("name", nlohmann::json()));
+  if (run.arm.empty()) throw core::DataError("no run.name in config.ini or meta.json");
+  std::string seed = run.config.count("run.seed") != 0U ? run.config["run.seed"] : "";
+  if (seed.empty() && run_meta.is_object()) seed = number_text(run_meta.value("seed", nlohmann::json()));
+  if (seed.empty()) throw core::DataError("no run.seed in config.ini or meta.json");
+  try {
+    run.seed = core::parse_int(seed, "run.seed");
+  } catch (const core::UsageError&) {
+    throw core::DataError("run.seed '" + seed + "' is not an integer");
+  }
+
+  if (fs::exists(layout.metrics())) {
+    try {
+      run.metrics = runs::read_metrics(layout.metrics());
+    } catch (const core::DataError& error) {
+      throw core::DataError(std::string("metrics.csv is malformed (") + error.what() + ")");
+    }
+  } else {
+    run.notes.push_back("no metrics.csv");
+  }
+  if (fs::exists(layout.curvature())) {
+    try {
+      for (auto& record : runs::read_json_log(layout.curvature())) {
+        if (record.contains("probing_stopped")) {
+          run.probing_stopped = record["probing_stopped"].is_string() ? record["probing_stopped"].get<std::string>()
+                                                                       : "probing stopped";
+        } else {
+          run.curvature.push_back(std::move(record));
+        }
+      }
+    } catch (const core::DataError& error) {
+      throw core::DataError(std::string("curvature.jsonl is malformed (") + error.what() + ")");
+    }
+  } else {
+    run.notes.push_back("no curvature.jsonl");
+  }
+  std::stable_sort(run.curvature.begin(), run.curvature.end(),
+                   [](const nlohmann::json& x, const nlohmann::json& y) { return x["step"].get<std::int64_t>() < y["step"].get<std::int64_t>(); });
+
+  if (run.meta.contains("total_steps") && run.meta["total_steps"].is_number_integer()) {
+    run.total_steps = run.meta["total_steps"].get<std::int64_t>();
+  } else if (!run.metrics.empty() && run.metrics.back().count("step") != 0U) {
+    run.total_steps = static_cast<std::int64_t>(run.metrics.back().at("step"));
+    run.notes.push_back("no total_steps in meta.json; using the last logged step");
+  }
+
+  if (fs::exists(layout.lrfind())) {
+    try {
+      run.lrfind = runs::read_metrics(layout.lrfind());
+    } catch (const core::DataError& error) {
+      run.notes.push_back(std::string("lrfind.csv ignored: ") + error.what());
+    }
+  }
+  if (fs::exists(dir / "lrfind.json")) {
+    try {
+      run.lrfind_meta = nlohmann::json::parse(core::read_file(dir / "lrfind.json"));
+    } catch (const std::exception&) {
+      run.notes.push_back("lrfind.json ignored: not valid JSON");
+    }
+  }
+  return run;
+}
+
+RunSet load_runs(const std::vector<fs::path>& arguments) {
+  RunSet set;
+  std::vector<fs::path> candidates;
+  for (const auto& argument : arguments) {
+    std::error_code error;
+    if (!fs::exists(argument, error)) {
+      set.skipped.push_back({argument, "does not exist"});
+      continue;
+    }
+    if (!fs::is_directory(argument, error)) {
+      set.skipped.push_back({argument, "not a directory"});
+      continue;
+    }
+    const std::size_t found_before = candidates.size(), skipped_before = set.skipped.size();
+    search(argument, 0, candidates, set.skipped);
+    if (candidates.size() == found_before && set.skipped.size() == skipped_before) {
+      set.skipped.push_back({argument, "no meta.json (and no run directory below it)"});
+    }
+  }
+  std::set<fs::path> seen;
+  std::map<std::pair<std::string, std::int64_t>, fs::path> by_arm_seed;
+  for (const auto& dir : candidates) {
+    std::error_code error;
+    fs::path canonical = fs::weakly_canonical(dir, error);
+    if (!seen.insert(error ? dir : canonical).second) continue;  // the same directory given twice
+    try {
+      LoadedRun run = load_run(dir);
+      auto key = std::make_pair(run.arm, run.seed);
+      auto [where, inserted] = by_arm_seed.emplace(key, dir);
+      if (!inserted) {
+        set.skipped.push_back({dir, "duplicate of arm '" + run.arm + "' seed " + std::to_string(run.seed) +
+                                        " already read from " + where->second.string()});
+        continue;
+      }
+      set.runs.push_back(std::move(run));
+    } catch (const std::exception& error) {
+      set.skipped.push_back({dir, error.what()});
+    }
+  }
+  return set;
+}
+
+}  // namespace curvtrack::report
