@@ -24,15 +24,20 @@ std::string slurp(const fs::path& path) {
 const char* const kChromium = "/usr/bin/chromium";
 
 // Lines of Chromium's stderr that report a page problem. With --enable-logging=stderr --v=0,
-// every console message of the page is logged as "...:CONSOLE(line)] "message", source: ..."
-// and uncaught exceptions as "Uncaught ..."; Chromium's own noise (dbus, GPU, sandbox) is not
-// about the page and is ignored.
+// every console message of the page (console.log/error, uncaught exceptions) is logged as
+// "[pid:tid:time:INFO:CONSOLE:LINE] "message", source: URL (LINE)" by Debian's Chromium 12x,
+// "...:CONSOLE(LINE)] ..." by older ones; uncaught exceptions read "Uncaught ...". Any such line
+// counts (the report has no scripts, so it should log nothing). Chromium's own noise (dbus,
+// GPU, sandbox warnings) is not about the page and is ignored.
 std::vector<std::string> console_errors(const std::string& log) {
   std::vector<std::string> found;
   std::istringstream lines(log);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.find("CONSOLE(") != std::string::npos || line.find("Uncaught") != std::string::npos) found.push_back(line);
+    if (line.find(":CONSOLE") != std::string::npos || line.find("CONSOLE(") != std::string::npos ||
+        line.find("Uncaught") != std::string::npos) {
+      found.push_back(line);
+    }
   }
   return found;
 }

@@ -83,21 +83,25 @@ TEST_CASE("equal training loss takes each run at its first probe below the large
   CHECK_THAT(peak.excluded[0], Contains("no constant probe at step 45"));
 }
 
-TEST_CASE("diverged runs and unpaired seeds are excluded with the reason", "[unit]") {
+TEST_CASE("diverged runs, unequal budgets and unpaired seeds are excluded with the reason", "[unit]") {
   std::vector<LoadedRun> runs = {
       run_of("constant", 0, {record(100, "end", 0.2, 3)}),
       run_of("onecycle", 0, {record(0, "fraction 0", 2.0, 1)}, "diverged"),
       run_of("constant", 1, {record(100, "end", 0.2, 3)}),
       run_of("onecycle", 2, {record(100, "end", 0.2, 3)}),
       run_of("constant", 3, {record(100, "end", 0.2, 3)}),
-      run_of("onecycle", 3, {record(100, "end", 0.2, 3)})};
+      run_of("onecycle", 3, {record(100, "end", 0.2, 3)}),
+      run_of("constant", 4, {record(100, "end", 0.2, 3)}),
+      run_of("onecycle", 4, {record(200, "end", 0.2, 3)})};
+  runs.back().total_steps = 200;
   auto aligned = align_pairs(runs, "constant", "onecycle", Alignment::kEnd);
   REQUIRE(aligned.pairs.size() == 1);
   CHECK(aligned.pairs[0].seed == 3);
-  REQUIRE(aligned.excluded.size() == 3);
+  REQUIRE(aligned.excluded.size() == 4);
   CHECK(aligned.excluded[0] == "seed 0: onecycle diverged");
   CHECK(aligned.excluded[1] == "seed 1: no onecycle run");
   CHECK(aligned.excluded[2] == "seed 2: no constant run");
+  CHECK(aligned.excluded[3] == "seed 4: unequal budgets (constant 100 steps, onecycle 200)");
 }
 
 TEST_CASE("compare reads ratios as compared / baseline and skips measures that are absent or not positive", "[unit]") {

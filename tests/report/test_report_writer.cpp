@@ -239,7 +239,7 @@ TEST_CASE("an existing report is replaced whole and other folders are never over
   CHECK(hidden_entries(scratch.path()) == 0);
 }
 
-TEST_CASE("default arms are constant then onecycle, else alphabetical; a bad --compare names the arms", "[unit]") {
+TEST_CASE("default arms are constant then onecycle, else alphabetical, and a bad --compare names the arms", "[unit]") {
   CHECK(default_arms({"onecycle", "constant+anneal", "constant"}) == std::make_pair(std::string("constant"), std::string("onecycle")));
   CHECK(default_arms({"zeta", "alpha", "constant"}) == std::make_pair(std::string("constant"), std::string("alpha")));
   CHECK(default_arms({"b", "a"}) == std::make_pair(std::string("a"), std::string("b")));

@@ -83,7 +83,7 @@ TEST_CASE("the array script carries every #SBATCH option the study asks for", "[
   CHECK_THAT(script, Contains("#SBATCH --qos=low\n#SBATCH --mem=1G\n"));
   CHECK_THAT(script, Contains("curvtrack=/opt/ct/bin/curvtrack\n"));
   CHECK_THAT(script, Contains("--max-time 540"));
-  CHECK_THAT(script, Contains("scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\""));
+  CHECK_THAT(script, Contains("scontrol requeue \"${SLURM_JOB_ID:-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\""));
   CHECK(script.find("{{") == std::string::npos);
   CHECK(run_process({"bash", "-n", files.array_script.string()}) == 0);
   // #SBATCH lines are only read before the first command.
@@ -166,7 +166,7 @@ TEST_CASE("the array script forwards USR1 and TERM to train and requeues on exit
   CHECK_THAT(log, Contains("args " + train_arguments(study, runs[2])[0]));
   CHECK_THAT(log, Contains("--run-dir " + runs[2].run_dir.string() + " --resume auto --threads 2 --quiet --max-time 540"));
   CHECK_THAT(log, Contains("usr1\nusr1\nterm\n"));
-  CHECK_THAT(log, Contains("scontrol requeue 77_2\n"));
+  CHECK_THAT(log, Contains("scontrol requeue 80\n"));
 }
 
 TEST_CASE("the array script passes on train's exit code when it is not 75", "[unit]") {

@@ -57,6 +57,7 @@ int run_offline_probes(const std::string& run_dir, const std::string& selection,
   PreparedRun prepared = prepare_run(command);
   RunResources resources = load_run_resources(prepared);
   RunProbe probe(prepared, resources);
+  probe.write_listing(prepared.run);
 
   std::vector<nlohmann::json> records;
   std::set<std::int64_t> done;

@@ -88,10 +88,11 @@ RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) :
   probe_network_ = models::make_network(config.get("model.spec"), 0);
   probe_network_->to(resources.network->parameters().front().device(), parse_dtype(config.get("curvature.dtype")));
 
-  std::string listing = "# curvature.probe = " + config.get("curvature.probe") + "\n";
-  for (std::int64_t index : indices) listing += std::to_string(index) + "\n";
-  core::write_file_atomically(prepared.run.probe(), listing);
+  listing_ = "# curvature.probe = " + config.get("curvature.probe") + "\n";
+  for (std::int64_t index : indices) listing_ += std::to_string(index) + "\n";
 }
+
+void RunProbe::write_listing(const runs::RunDirectory& run) const { core::write_file_atomically(run.probe(), listing_); }
 
 nlohmann::json RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
   copy_weights(network, *probe_network_);
@@ -107,18 +108,20 @@ nlohmann::json RunProbe::measure(std::int64_t step, const std::string& label, mo
   return probe_->measure(*probe_network_, context);
 }
 
-ProbeCallback::ProbeCallback(const PreparedRun& prepared, const RunResources& resources,
+ProbeCallback::ProbeCallback(std::unique_ptr<RunProbe> probe, const runs::RunDirectory& run,
                              std::optional<std::int64_t> resume_step)
-    : probe_(prepared, resources), log_(prepared.run.curvature(), resume_step) {}
+    : probe_(std::move(probe)), log_(run.curvature(), resume_step) {
+  probe_->write_listing(run);
+}
 
 void ProbeCallback::before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue&) {
-  const auto& points = probe_.points();
+  const auto& points = probe_->points();
   auto point = std::find_if(points.begin(), points.end(), [&](const auto& p) { return p.step == step; });
   if (point == points.end()) return;
   auto start = std::chrono::steady_clock::now();
   nlohmann::json record;
   if (finite_weights(network)) {
-    record = probe_.measure(step, point->label, network);
+    record = probe_->measure(step, point->label, network);
   } else {
     record = {{"step", step}, {"label", point->label}, {"skipped", "weights are not finite"}};
   }
@@ -128,7 +131,7 @@ void ProbeCallback::before_step(std::int64_t step, models::Network& network, con
 
 void ProbeCallback::on_end(std::int64_t step, const std::string& status) {
   if (status != runs::status::kDiverged) return;
-  const auto& points = probe_.points();
+  const auto& points = probe_->points();
   std::int64_t skipped = std::count_if(points.begin(), points.end(), [&](const auto& p) { return p.step >= step; });
   log_.append({{"step", step},
                 {"label", "stopped"},

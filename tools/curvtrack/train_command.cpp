@@ -49,25 +49,28 @@ int run_train(const Arguments& arguments) {
     if (!command.runtime.quiet) std::fprintf(stderr, "train: resuming %s at step %lld\n", prepared.run.root().c_str(),
                                              static_cast<long long>(state.step));
   }
+  // Everything that can be checked is checked before the run directory is written.
+  std::unique_ptr<RunProbe> run_probe;
+  if (probing_enabled(prepared.config)) run_probe = std::make_unique<RunProbe>(prepared, resources);
+
   runs::RunMeta meta(prepared.run.meta());
   begin_meta(meta, prepared, resources);
-  runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), prepared.resume_step);
-  std::unique_ptr<ProbeCallback> probes;
-  std::vector<train::Callback*> callbacks;
-  if (probing_enabled(prepared.config)) {
-    probes = std::make_unique<ProbeCallback>(prepared, resources, prepared.resume_step);
-    callbacks.push_back(probes.get());
-  }
-  core::install_signal_handlers();
-
-  train::TrainerOptions trainer = resources.trainer;
-  trainer.max_seconds = max_time;
-  trainer.quiet = command.runtime.quiet;
-  train::TrainingSetup setup{*resources.network, *resources.optimizer, *resources.schedule,
-                             resources.train, resources.test, prepared.run, meta};
-  auto start = std::chrono::steady_clock::now();
   train::TrainOutcome outcome;
+  std::unique_ptr<ProbeCallback> probes;
+  auto start = std::chrono::steady_clock::now();
   try {
+    runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), prepared.resume_step);
+    std::vector<train::Callback*> callbacks;
+    if (run_probe) {
+      probes = std::make_unique<ProbeCallback>(std::move(run_probe), prepared.run, prepared.resume_step);
+      callbacks.push_back(probes.get());
+    }
+    core::install_signal_handlers();
+    train::TrainerOptions trainer = resources.trainer;
+    trainer.max_seconds = max_time;
+    trainer.quiet = command.runtime.quiet;
+    train::TrainingSetup setup{*resources.network, *resources.optimizer, *resources.schedule,
+                               resources.train, resources.test, prepared.run, meta};
     outcome = train::train(setup, metrics, state, trainer, callbacks);
   } catch (const std::exception& error) {
     meta.data()["status"] = runs::status::kFailed;

@@ -181,6 +181,13 @@ AlignedPairs align_pairs(const std::vector<LoadedRun>& runs, const std::string& 
       aligned.excluded.push_back(text);
       continue;
     }
+    // Equal budgets are the premise of every comparison (science.md section 4).
+    if (found_a->second->total_steps != found_b->second->total_steps) {
+      aligned.excluded.push_back(seed_text + "unequal budgets (" + arm_a + " " +
+                                 std::to_string(found_a->second->total_steps) + " steps, " + arm_b + " " +
+                                 std::to_string(found_b->second->total_steps) + ")");
+      continue;
+    }
     const auto probes_a = probe_trajectory(*found_a->second);
     const auto probes_b = probe_trajectory(*found_b->second);
     const ProbeMeasures* a = nullptr;

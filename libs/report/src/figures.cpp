@@ -122,6 +122,31 @@ std::vector<Block> blocks_of(const Figure& figure) {
   return blocks;
 }
 
+// With runs left out of the summary (diverged), the y range follows the summarised runs so a
+// blow-up does not flatten everything else; the excluded runs are clipped at the border.
+std::optional<std::pair<double, double>> summarised_range(const Figure& figure) {
+  bool any_excluded = false;
+  double low = INFINITY, high = -INFINITY;
+  for (const auto& series : figure.series) {
+    if (series.y2 || !series.summary) continue;
+    for (const auto& curve : series.curves) {
+      if (!curve.in_summary) {
+        any_excluded = any_excluded || !curve.points.empty();
+        continue;
+      }
+      for (const auto& [x, y] : curve.points) {
+        if (!plottable(figure, x, y)) continue;
+        low = std::min(low, y);
+        high = std::max(high, y);
+      }
+    }
+  }
+  if (!any_excluded || !(low <= high)) return std::nullopt;
+  if (figure.log_y) return std::make_pair(low / 1.5, high * 1.5);
+  double pad = high > low ? 0.08 * (high - low) : std::max(std::abs(high) * 0.1, 1e-12);
+  return std::make_pair(low - pad, high + pad);
+}
+
 }  // namespace
 
 bool has_points(const Figure& figure) { return !blocks_of(figure).empty(); }
@@ -181,7 +206,11 @@ std::string figure_script(const Figure& figure) {
      << "set style fill transparent solid 0.18 noborder\n";
   if (figure.log_x) gp << "set logscale x\nset format x '%.0e'\n";
   if (figure.log_y) gp << "set logscale y\n";
-  if (figure.y_min) gp << "set yrange [" << number(*figure.y_min) << ":*]\n";
+  if (figure.y_min) {
+    gp << "set yrange [" << number(*figure.y_min) << ":*]\n";
+  } else if (auto range = summarised_range(figure)) {
+    gp << "set yrange [" << number(range->first) << ":" << number(range->second) << "]\n";
+  }
   bool any_y2 = std::any_of(figure.series.begin(), figure.series.end(), [](const Series& s) { return s.y2; });
   if (any_y2) gp << "set y2label " << quoted(figure.y2_label) << "\nset ytics nomirror\nset y2tics\n";
   std::vector<std::string> clauses;
@@ -199,7 +228,7 @@ std::string figure_script(const Figure& figure) {
       } else if (!series.summary) {
         clauses.push_back(source + " using 3:4" + axes + " with lines lw 1.2 dt " + std::to_string(series.dash) +
                           " lc rgb " + colour(block.arm, "40") + " title " +
-                          quoted(label + " (" + std::to_string(block.runs) + " runs)"));
+                          quoted(label + " (" + std::to_string(block.runs) + (block.runs == 1 ? " run)" : " runs)")));
       }
     } else {
       clauses.push_back(source + " using 2:4:5" + axes + " with filledcurves lc rgb " + colour(block.arm) +

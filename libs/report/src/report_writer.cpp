@@ -364,7 +364,8 @@ Figure trajectory_figure(std::string name, std::string title, std::string captio
   return figure;
 }
 
-std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, const std::vector<std::string>& arms) {
+std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, const std::vector<std::string>& arms,
+                                  const std::string& compared) {
   std::vector<Figure> figures;
   const std::string band = " Per arm: mean over completed seeds (line) with the min-max band; each run faint.";
   {
@@ -424,12 +425,28 @@ std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, con
                                  {probe_series(runs, "ε-sharpness", &ProbeMeasures::epsilon_sharpness)});
     if (has_points(f)) figures.push_back(std::move(f));
   }
+  // Equal steps for the ESD at the peak: each seed's runs at the step of the compared arm's
+  // "peak" probe (a constant schedule labels step 0 as its peak, which says nothing).
+  std::map<std::int64_t, std::int64_t> peak_step;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const LoadedRun* run : runs) {
+      if ((pass == 0) != (run->arm == compared) || peak_step.count(run->seed) != 0U) continue;
+      for (const auto& r : run->curvature) {
+        if (r.value("label", std::string()) == "peak" && r["step"].get<std::int64_t>() > 0) {
+          peak_step[run->seed] = r["step"].get<std::int64_t>();
+        }
+      }
+    }
+  }
   for (const char* label : {"peak", "end"}) {
     Figure f;
     f.name = std::string("esd_") + label;
     f.title = std::string("Hessian spectral density at the ") + (label == std::string("end") ? "end" : "LR peak");
-    f.caption = std::string("Gaussian-broadened SLQ density at the probe labelled ") + label +
-                " (the end probe: labelled end, else the last), one line per run.";
+    f.caption = label == std::string("end")
+                    ? "Gaussian-broadened SLQ density at the end probe (labelled end, else the last), one line per run."
+                    : "Gaussian-broadened SLQ density at the step of the " + compared +
+                          " LR peak of the same seed (equal steps; a run not probed there: its own peak probe), "
+                          "one line per run.";
     f.x_label = "eigenvalue";
     f.y_label = "density";
     f.log_y = true;
@@ -438,8 +455,11 @@ std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, con
     series.summary = false;
     for (const LoadedRun* run : runs) {
       const nlohmann::json* record = nullptr;
+      auto step = peak_step.find(run->seed);
       for (const auto& r : run->curvature) {
-        if (r.value("label", std::string()) == label && r.contains("esd")) record = &r;
+        bool wanted = label == std::string("peak") && step != peak_step.end() ? r["step"].get<std::int64_t>() == step->second
+                                                                              : r.value("label", std::string()) == label;
+        if (wanted && r.contains("esd")) record = &r;
       }
       if (record == nullptr && label == std::string("end") && !run->curvature.empty() && run->curvature.back().contains("esd")) {
         record = &run->curvature.back();
@@ -455,6 +475,14 @@ std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, con
       }
       series.curves.push_back(std::move(curve));
     }
+    // The broadened density spans hundreds of decades in its tails; show six below the peak.
+    double peak = 0;
+    for (const auto& curve : series.curves) {
+      for (const auto& point : curve.points) {
+        if (std::isfinite(point.second)) peak = std::max(peak, point.second);
+      }
+    }
+    if (peak > 0) f.y_min = peak * 1e-6;
     f.series.push_back(std::move(series));
     if (has_points(f)) figures.push_back(std::move(f));
   }
@@ -944,7 +972,7 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   Staging staging(out.parent_path() / ("." + out.filename().string() + ".partial-" + std::to_string(::getpid())));
   const fs::path figures_dir = staging.path() / "figures";
 
-  const std::vector<Figure> figures = build_figures(runs, arms);
+  const std::vector<Figure> figures = build_figures(runs, arms, result.compared);
   std::vector<bool> rendered(figures.size(), false);
   const bool can_render = options.render && gnuplot_available();
   if (options.render && !can_render && !figures.empty()) {

@@ -176,7 +176,7 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
     result.failed.push_back(label(run) + ": " + why + " (see " + (run.run_dir / "train.log").string() + ")");
   };
 
-  while (!pending.empty() || !active.empty()) {
+  while (!active.empty() || (!pending.empty() && !result.interrupted)) {
     if (g_stop_signals > forwarded) {
       forwarded = g_stop_signals;
       if (!result.interrupted && progress) {
@@ -221,16 +221,18 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
         fail(finished.index, "exited 0 with status '" + outcome + "'");
         outcome = "failed";
       }
+    } else if (result.interrupted && ((WIFEXITED(status) && WEXITSTATUS(status) == 75) ||
+                                      (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM))) {
+      // Stopped by our TERM: resumable (a run stopped before its handlers were installed
+      // has no checkpoint yet and simply starts again).
+      outcome = "stopped";
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == 75) {
-      outcome = "preempted";
-      if (!result.interrupted) {
-        if (++restarts[finished.index] <= options.max_restarts) {
-          pending.push_back(finished.index);
-          outcome = "preempted, resumed later";
-        } else {
-          fail(finished.index, "preempted " + std::to_string(options.max_restarts + 1) + " times");
-          outcome = "failed";
-        }
+      if (++restarts[finished.index] <= options.max_restarts) {
+        pending.push_back(finished.index);
+        outcome = "preempted, resumed later";
+      } else {
+        fail(finished.index, "preempted " + std::to_string(options.max_restarts + 1) + " times");
+        outcome = "failed";
       }
     } else {
       std::string why = WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))

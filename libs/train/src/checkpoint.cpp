@@ -116,21 +116,21 @@ TrainerState load_checkpoint(const std::filesystem::path& path, models::Network&
 
 std::optional<std::int64_t> latest_good_checkpoint(const runs::RunDirectory& run) {
   std::vector<std::int64_t> steps = run.checkpoint_steps();
-  std::optional<std::int64_t> latest;
+  std::int64_t latest = -1;  // -1: LATEST missing or corrupt
   try {
-    latest = run.latest_step();
+    latest = run.latest_step().value_or(-1);
   } catch (const core::DataError& error) {
     std::fprintf(stderr, "warning: %s; looking for an older checkpoint\n", error.what());
   }
   // Candidates: LATEST first, then every older checkpoint, newest first.
   std::sort(steps.rbegin(), steps.rend());
-  if (latest) {
-    steps.erase(std::remove_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s > *latest; }), steps.end());
+  if (latest >= 0) {
+    steps.erase(std::remove_if(steps.begin(), steps.end(), [&](std::int64_t s) { return s > latest; }), steps.end());
   }
   for (std::int64_t step : steps) {
     std::filesystem::path path = run.checkpoint(step);
     if (fingerprint_matches(path, core::read_file(path))) {
-      if (latest && step != *latest) {
+      if (latest >= 0 && step != latest) {
         std::fprintf(stderr, "warning: falling back to checkpoint %s\n", path.string().c_str());
       }
       return step;

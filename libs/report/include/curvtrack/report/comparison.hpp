@@ -80,8 +80,8 @@ enum class Alignment {
   kEqualLoss,  ///< first probe with train_probe.loss <= the larger of the two end losses
 };
 
-/// Pairs runs of arm a and arm b (same seed) at `alignment`; runs not usable_for_comparison
-/// and seeds present in one arm only are listed in `excluded`.
+/// Pairs runs of arm a and arm b (same seed) at `alignment`; runs not usable_for_comparison,
+/// pairs with unequal total steps and seeds present in one arm only are listed in `excluded`.
 AlignedPairs align_pairs(const std::vector<LoadedRun>& runs, const std::string& arm_a, const std::string& arm_b,
                          Alignment alignment);
 
