@@ -2,7 +2,10 @@
 // Shared by the libFuzzer harnesses: a per-process scratch folder for the parsers that read
 // files, and the line between an expected rejection and a finding.
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdint>
 #include <cstdio>
@@ -20,24 +23,31 @@ inline std::string as_string(const std::uint8_t* data, std::size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
-/// A folder private to this process (in /dev/shm when it exists, so writes stay in memory),
-/// removed at exit.
+/// A folder private to this process, curvtrack-fuzz-PID in /dev/shm when it exists (writes stay
+/// in memory). libFuzzer leaves without running destructors, so each harness removes the folders
+/// of processes that no longer exist when it starts instead.
 inline const std::filesystem::path& scratch() {
   static const std::filesystem::path folder = [] {
-    std::string base = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
-    std::string pattern = base + "/curvtrack-fuzz-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      std::perror("mkdtemp");
+    std::error_code error;
+    const std::filesystem::path base =
+        std::filesystem::is_directory("/dev/shm", error) ? "/dev/shm" : std::filesystem::temp_directory_path();
+    const std::string prefix = "curvtrack-fuzz-";
+    for (const auto& entry : std::filesystem::directory_iterator(base, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || name.size() == prefix.size() ||
+          name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) {
+        continue;
+      }
+      const auto pid = static_cast<pid_t>(std::stol(name.substr(prefix.size())));
+      if (::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), error);
+    }
+    std::filesystem::path path = base / (prefix + std::to_string(::getpid()));
+    std::filesystem::remove_all(path, error);
+    if (!std::filesystem::create_directory(path, error)) {
+      std::fprintf(stderr, "cannot create %s: %s\n", path.c_str(), error.message().c_str());
       std::abort();
     }
-    static struct Remover {
-      std::filesystem::path path;
-      ~Remover() {
-        std::error_code error;
-        std::filesystem::remove_all(path, error);
-      }
-    } remover{pattern};
-    return std::filesystem::path(pattern);
+    return path;
   }();
   return folder;
 }

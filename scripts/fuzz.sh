@@ -99,6 +99,12 @@ for harness in "${harnesses[@]}"; do
   total_findings=$((total_findings + new + regression_failures[$harness]))
 done
 
+# The harnesses' scratch folders (fuzz_common.hpp) of processes that have exited.
+for folder in /dev/shm/curvtrack-fuzz-* "${TMPDIR:-/tmp}"/curvtrack-fuzz-*; do
+  pid=${folder##*-}
+  [[ -d $folder && $pid =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null && rm -rf "$folder"
+done
+
 printf '\n%-10s %12s %9s %12s %9s\n' harness executions exec/s regressions findings
 for harness in "${harnesses[@]}"; do
   printf '%-10s %12s %9s %12s %9s\n' "$harness" "${executions[$harness]:-?}" "${rate[$harness]:--}" \

@@ -200,3 +200,14 @@ TEST_CASE("section() returns only the explicitly set keys, without the prefix", 
   REQUIRE(config.section("train").empty());
   REQUIRE(config.get("optim.momentum") == "0.9");  // defaults are resolved, not listed
 }
+
+TEST_CASE("a --set value that to_ini could not load back is refused (fuzz finding)", "[unit]") {
+  // Found by fuzz/fuzz_config (fuzz/regressions/config/set-binary-value).
+  Config config = make_config();
+  REQUIRE_THROWS_WITH(config.set("data.name=\xff\x06" "a"), Catch::Matchers::Contains("data.name"));
+  config.set("data.name=f\xc3\xa9" "e");  // valid UTF-8 is fine
+  TempDir dir;
+  Config reloaded = make_config();
+  reloaded.load_file(dir.write("round.ini", config.to_ini()));
+  REQUIRE(reloaded.get("data.name") == "f\xc3\xa9" "e");
+}

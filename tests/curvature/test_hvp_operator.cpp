@@ -5,6 +5,7 @@
 
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/models/network.hpp"
+#include "test_problem.hpp"
 #include "dense_reference.hpp"
 
 using namespace curvtrack;
@@ -12,23 +13,8 @@ using Catch::Matchers::WithinAbs;
 
 namespace {
 
-struct Problem {
-  std::unique_ptr<models::Network> network;
-  at::Tensor inputs;
-  at::Tensor labels;
-};
-
-// A float64 network in eval mode on seeded random data with `side` x `side` single-channel images.
-Problem make_problem(const std::string& spec, std::int64_t examples, std::int64_t side,
-                     std::int64_t classes) {
-  Problem problem{models::make_network(spec, 7), {}, {}};
-  problem.network->to(at::kCPU, at::kDouble);
-  problem.network->set_training(false);
-  torch::manual_seed(11);
-  problem.inputs = at::randn({examples, 1, side, side}, at::kDouble);
-  problem.labels = at::randint(classes, {examples}, at::kLong);
-  return problem;
-}
+using testing::Problem;
+using testing::make_problem;
 
 double relative_gap(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
   return (a - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();

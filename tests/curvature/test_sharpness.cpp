@@ -13,6 +13,7 @@
 #include "curvtrack/curvature/sharpness.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/models/network.hpp"
+#include "test_problem.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -20,23 +21,8 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-struct Problem {
-  std::unique_ptr<models::Network> network;
-  at::Tensor inputs;
-  at::Tensor labels;
-};
-
-// A float64 network in eval mode on seeded random data with `side` x `side` single-channel images.
-Problem make_problem(const std::string& spec, std::int64_t examples, std::int64_t side,
-                     std::int64_t classes) {
-  Problem problem{models::make_network(spec, 7), {}, {}};
-  problem.network->to(at::kCPU, at::kDouble);
-  problem.network->set_training(false);
-  torch::manual_seed(11);
-  problem.inputs = at::randn({examples, 1, side, side}, at::kDouble);
-  problem.labels = at::randint(classes, {examples}, at::kLong);
-  return problem;
-}
+using testing::Problem;
+using testing::make_problem;
 
 double lambda_max(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels) {
   curvature::HvpOperator op(network, inputs, labels);

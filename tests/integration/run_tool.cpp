@@ -25,14 +25,14 @@ std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
+}  // namespace
+
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();
 }
-
-}  // namespace
 
 TempDir::TempDir() {
   static std::atomic<int> counter{0};

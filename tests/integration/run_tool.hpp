@@ -36,6 +36,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+/// A whole file's bytes ("" when it cannot be read).
+std::string slurp(const std::filesystem::path& path);
+
 /// Path of a model under tests/fixtures/models.
 std::string fixture_model(const std::string& name);
 

@@ -16,10 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using curvtrack::testing::slurp;
 
 const char* const kChromium = "/usr/bin/chromium";
 

@@ -24,10 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using curvtrack::testing::slurp;
 
 nlohmann::json meta_of(const fs::path& run) { return nlohmann::json::parse(slurp(run / "meta.json")); }
 

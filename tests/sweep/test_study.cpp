@@ -258,3 +258,12 @@ TEST_CASE("shell quoting survives spaces and quotes", "[unit]") {
   CHECK(shell_quote("") == "''");
   CHECK(shell_quote("$HOME") == "'$HOME'");
 }
+
+TEST_CASE("seeds and Slurm times at the edge of int64 are handled, not overflowed (fuzz findings)", "[unit]") {
+  // Found by fuzz/fuzz_study (fuzz/regressions/study/*): these hung or overflowed.
+  REQUIRE(parse_seeds("9223372036854775807", "seeds") == std::vector<std::int64_t>{9223372036854775807LL});
+  REQUIRE(parse_seeds("9223372036854775806-9223372036854775807", "seeds").size() == 2);
+  REQUIRE_THROWS_AS(curvtrack::sweep::parse_slurm_time("200000000000000-00", "time"), UsageError);
+  REQUIRE_THROWS_AS(curvtrack::sweep::parse_slurm_time("999999999999999999", "time"), UsageError);
+  REQUIRE(curvtrack::sweep::parse_slurm_time("1-02:03:04", "time") == 86400 + 2 * 3600 + 3 * 60 + 4);
+}

@@ -45,6 +45,20 @@ std::size_t utf8_length(const std::string& text, std::size_t i) {
   return length;
 }
 
+// Throws unless `line` is text: valid UTF-8 without control bytes other than tab and CR.
+void check_text(const std::string& line, const std::string& where) {
+  for (std::size_t i = 0; i < line.size();) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    std::size_t length = utf8_length(line, i);
+    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f || length == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", c);
+      throw UsageError(where + "binary or garbled content (byte " + hex + "); expected an INI text file");
+    }
+    i += length;
+  }
+}
+
 // Boost's config parser reports neither line numbers nor binary content, so the text is
 // checked line by line first; what passes here is plain `[section]` / `key = value` INI.
 void check_lines(const std::string& text, const std::string& file) {
@@ -52,16 +66,7 @@ void check_lines(const std::string& text, const std::string& file) {
   for (const std::string& line : split(text, '\n')) {
     ++line_number;
     const std::string where = file + ":" + std::to_string(line_number) + ": ";
-    for (std::size_t i = 0; i < line.size();) {
-      unsigned char c = static_cast<unsigned char>(line[i]);
-      std::size_t length = utf8_length(line, i);
-      if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f || length == 0) {
-        char hex[8];
-        std::snprintf(hex, sizeof hex, "0x%02x", c);
-        throw UsageError(where + "binary or garbled content (byte " + hex + "); expected an INI text file");
-      }
-      i += length;
-    }
+    check_text(line, where);
     std::string content = trim(line.substr(0, line.find('#')));
     if (content.empty()) continue;
     if (content.front() == '[') {
@@ -127,6 +132,7 @@ std::string Config::checked_value(const std::string& key, const std::string& val
   if (text.find_first_of("#\r\n") != std::string::npos) {
     throw UsageError(where + key + "='" + text + "': values cannot contain '#' or line breaks");
   }
+  check_text(text, where + key + ": ");  // what to_ini() writes must load back
   const auto& choices = declared_key.choices;
   if (!text.empty() && !choices.empty() && std::find(choices.begin(), choices.end(), text) == choices.end()) {
     throw UsageError(where + key + "='" + text + "' is not one of: " + join(choices));

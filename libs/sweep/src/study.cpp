@@ -218,7 +218,8 @@ std::vector<std::int64_t> parse_seeds(const std::string& text, const std::string
     if (first < 0 || last < 0) throw bad("seeds must be >= 0");
     if (last < first) throw bad("range " + item + " is empty");
     if (last - first >= 100000) throw bad("range " + item + " is too long");
-    for (std::int64_t seed = first; seed <= last; ++seed) {
+    for (std::int64_t offset = 0; offset <= last - first; ++offset) {  // no overflow at INT64_MAX
+      const std::int64_t seed = first + offset;
       if (!seen.insert(seed).second) throw bad("seed " + std::to_string(seed) + " is given twice");
       seeds.push_back(seed);
     }
@@ -246,6 +247,11 @@ std::int64_t parse_slurm_time(const std::string& text, const std::string& what) 
     parts.push_back(core::parse_int(part, what));
   }
   if (parts.size() > 3) throw bad();
+  // Bounds that keep the arithmetic below far from overflow (1000 years, 10^9 of a unit).
+  if (days > 365000) throw bad();
+  for (std::int64_t part : parts) {
+    if (part > 1000000000) throw bad();
+  }
   if (dash != std::string::npos) {  // D-HH[:MM[:SS]]
     std::int64_t seconds = days * 86400 + parts[0] * 3600;
     if (parts.size() > 1) seconds += parts[1] * 60;
