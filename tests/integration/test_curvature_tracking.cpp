@@ -186,3 +186,25 @@ TEST_CASE("offline probes of saved checkpoints agree with the online records and
   REQUIRE(missing.exit_code == 2);
   REQUIRE_THAT(missing.err, Contains("step 30"));
 }
+
+TEST_CASE("the test-loss Hessian is measured on request and matches its exact eigenvalue", "[integration]") {
+  TempDir dir;
+  fs::path run_dir = dir.path() / "run";
+  auto run = run_tool(tracked_run(run_dir, {"--set", "curvature.test_hessian=true", "--set", "curvature.at=0"}));
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto records = runs::read_json_log(run_dir / "curvature.jsonl");
+  REQUIRE(records.size() == 1);
+  // The seed-0 initialisation and the first 64 test examples give the exact test Hessian.
+  auto network = models::make_network(kModel, 0);
+  network->to(at::kCPU, at::kDouble);
+  auto parameters = network->parameters();
+  data::Dataset test = data::load_dataset(data::parse_dataset_spec(kData), data::Split::kTest);
+  Eigen::MatrixXd inputs = row_major(test.images.slice(0, 0, 64).reshape({64, 16}));
+  Eigen::VectorXd bias = row_major(parameters[1].reshape({1, -1})).transpose();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> exact(
+      curvtrack::testing::softmax_regression_hessian(row_major(parameters[0]), bias, inputs));
+  const auto& measured = records[0]["test_hessian"];
+  REQUIRE(measured["examples"] == 64);
+  REQUIRE_THAT(measured["top"]["values"][0].get<double>(), WithinRel(exact.eigenvalues().maxCoeff(), 1e-8));
+}

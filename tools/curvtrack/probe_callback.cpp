@@ -64,6 +64,7 @@ curvature::ProbeOptions probe_options(const core::Config& config) {
   options.bn_mode = config.get("curvature.bn_mode");
   options.batch_size = config.get_int("curvature.batch_size");
   options.seed = static_cast<std::uint64_t>(config.get_int("curvature.seed"));
+  options.test_hessian = config.get_bool("curvature.test_hessian");
   options.sharpness = config.get("curvature.sharpness");
   options.rho = config.get_double("curvature.rho");
   options.eta = config.get_double("curvature.eta");

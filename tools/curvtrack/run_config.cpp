@@ -87,6 +87,7 @@ std::vector<core::ConfigKey> run_schema() {
       {"curvature.bn_mode", "eval", "BatchNorm during probes: eval (statistics re-estimated on the probe set) or train", {"eval", "train"}},
       {"curvature.batch_size", "1024", "probe examples per batch", {}},
       {"curvature.seed", "0", "seed of the random vectors (each probe adds its step)", {}},
+      {"curvature.test_hessian", "false", "also lambda_max and trace of the test-loss Hessian on curvature.test_probe", {}},
       {"curvature.sharpness", "none", "scale-aware sharpness at each probe", {"none", "adaptive", "epsilon", "both"}},
       {"curvature.rho", "0.05", "adaptive sharpness radius: ||e / (|w| + eta)||_2 <= rho", {}},
       {"curvature.eta", "0", "adaptive sharpness offset eta", {}},

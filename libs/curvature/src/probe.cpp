@@ -67,7 +67,7 @@ nlohmann::json ProbeOptions::to_json() const {
   return {{"top_k", top_k},       {"bottom_k", bottom_k}, {"trace", trace},     {"trace_samples", trace_samples},
           {"esd_steps", esd_steps}, {"esd_runs", esd_runs}, {"tol", tol},       {"max_hvps", max_hvps},
           {"warm_start", warm_start}, {"bn_mode", bn_mode}, {"batch_size", batch_size}, {"seed", seed},
-          {"sharpness", sharpness}, {"slices", slices}, {"slice_seed", slice_seed}};
+          {"sharpness", sharpness}, {"slices", slices}, {"slice_seed", slice_seed}, {"test_hessian", test_hessian}};
 }
 
 nlohmann::json weight_norms(models::Network& network) {
@@ -167,12 +167,35 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
     auto esd_start = Clock::now();
     record["esd"] = density_json(linalg::slq(op, slq), slq, seconds_since(esd_start));
   }
+  if (options_.test_hessian && test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
+    record["test_hessian"] = measure_test_hessian(network, seed);
+  }
   if (options_.sharpness != "none") record["sharpness"] = measure_sharpnesses(network);
   if (options_.slices != "none") record["slices"] = measure_slices(network);
   record["hvps"] = op.products();
   record["seconds"] = seconds_since(start);
   network.set_training(false);
   return record;
+}
+
+nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
+  HvpOperator op(network, test_probe_.images, test_probe_.labels, {options_.batch_size, true});
+  linalg::EigenOptions eigen;
+  eigen.k = std::max(1, options_.top_k);
+  eigen.tol = options_.tol;
+  eigen.max_products = options_.max_hvps;
+  eigen.seed = seed + 3;
+  auto start = Clock::now();
+  nlohmann::json out = {{"examples", test_probe_.images.size(0)}, {"gradient_norm", op.gradient().norm()}};
+  out["top"] = eigen_json(linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, eigen), eigen, seconds_since(start));
+  if (options_.trace != "none") {
+    auto trace_start = Clock::now();
+    linalg::TraceEstimate estimate = options_.trace == "hutchpp" ? linalg::hutchpp(op, options_.trace_samples, seed + 4)
+                                                                 : linalg::hutchinson(op, options_.trace_samples, seed + 4);
+    out["trace"] = trace_json(estimate, seconds_since(trace_start));
+  }
+  out["hvps"] = op.products();
+  return out;
 }
 
 nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {

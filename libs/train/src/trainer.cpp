@@ -77,7 +77,7 @@ class Loop {
   bool one_step(const schedules::ScheduleValue& value) {
     const std::int64_t step = state_.step;
     std::vector<std::int64_t> indices =
-        data::step_indices(step, setup_.train.images.size(0), options_.batches, options_.data_seed);
+        epoch_cache_.step_indices(step, setup_.train.images.size(0), options_.batches, options_.data_seed);
     at::Tensor index = at::tensor(indices, at::kLong);
     at::Tensor inputs = setup_.train.images.index_select(0, index);
     if (options_.augmentation.random_crop || options_.augmentation.horizontal_flip) {
@@ -159,6 +159,7 @@ class Loop {
   at::TensorOptions options_tensor_;
   Clock::time_point start_;
   std::int64_t steps_this_process_ = 0;
+  data::EpochCache epoch_cache_;  // the epoch's order is shuffled once, not at every step
   std::int64_t last_checkpoint_ = -1;
   std::string reason_;
 };

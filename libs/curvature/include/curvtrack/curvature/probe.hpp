@@ -30,6 +30,7 @@ struct ProbeOptions {
   std::string bn_mode = "eval";       ///< eval (re-estimated statistics) | train (fixed batches)
   std::int64_t batch_size = 1024;     ///< probe examples per batch
   std::uint64_t seed = 0;             ///< random vectors; each probe adds its step
+  bool test_hessian = false;          ///< also λmax and trace of the test-probe-set Hessian
   std::string sharpness = "none";     ///< none | adaptive | epsilon | both
   double rho = 0.05;                  ///< adaptive sharpness radius
   double eta = 0.0;                   ///< adaptive sharpness offset: ||e / (|w| + eta)|| <= rho
@@ -70,6 +71,7 @@ class CurvatureProbe {
   void load_state(const std::vector<at::Tensor>& state);
 
  private:
+  nlohmann::json measure_test_hessian(models::Network& network, std::uint64_t seed);
   nlohmann::json measure_sharpnesses(models::Network& network);
   nlohmann::json measure_slices(models::Network& network);
 
