@@ -8,25 +8,14 @@
 #include <vector>
 
 #include "curvtrack/report/statistics.hpp"
+#include "planted.hpp"
 
 using namespace curvtrack::report;
 using Catch::Matchers::WithinRel;
 
 namespace {
 
-// b ~ lognormal curvatures, a = ratio * b * exp(noise): a planted ratio of geometric means.
-void planted(double ratio, double noise_sd, int n, std::uint64_t seed, std::vector<double>* a,
-             std::vector<double>* b) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> base(std::log(50.0), 0.5);
-  std::normal_distribution<double> noise(0.0, noise_sd);
-  a->clear();
-  b->clear();
-  for (int k = 0; k < n; ++k) {
-    b->push_back(std::exp(base(engine)));
-    a->push_back(ratio * b->back() * std::exp(noise(engine)));
-  }
-}
+using testing::planted;
 
 }  // namespace
 
