@@ -165,8 +165,8 @@ int run_bench(const Arguments& arguments) {
       torch::autograd::grad({loss}, parameters);
     }
   }, repeats);
-  curvature::HvpOperator cached(network, inputs, labels, {batch_size, true});
-  curvature::HvpOperator uncached(network, inputs, labels, {batch_size, false});
+  curvature::HvpOperator cached(network, inputs, labels, {batch_size, true, 0, {}});
+  curvature::HvpOperator uncached(network, inputs, labels, {batch_size, false, 0, {}});
   at::Tensor v = at::randn({cached.cols()}, parameters.front().options());
   Cost hvp_cached = measure([&] { cached.apply(v); }, repeats);
   Cost hvp_uncached = measure([&] { uncached.apply(v); }, repeats);
@@ -178,7 +178,7 @@ int run_bench(const Arguments& arguments) {
 
   // Residuals of 1e-8 are below float32 rounding of an HVP, so the solvers run in float64.
   network.to(parameters.front().device(), at::kDouble);
-  curvature::HvpOperator exact(network, inputs, labels, {batch_size, true});
+  curvature::HvpOperator exact(network, inputs, labels, {batch_size, true, 0, {}});
   std::printf("solvers in float64, Lanczos tol %.0e, power iteration with PyHessian's rule (tol 1e-3, <= 100 iterations)\n", tol);
   compare_solvers(exact, 1, tol, ncv, seed);
   compare_solvers(exact, 5, tol, ncv, seed);

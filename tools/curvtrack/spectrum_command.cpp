@@ -22,6 +22,7 @@
 #include "offline_probes.hpp"
 #include "probe_setup.hpp"
 #include "progress_operator.hpp"
+#include "ranks.hpp"
 
 namespace po = boost::program_options;
 
@@ -117,15 +118,27 @@ int run_spectrum(const Arguments& arguments) {
   }
 
   auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<dist::ProcessGroup> ranks = join_ranks(runtime);
+  // Every rank runs the same solvers on the same products; only rank 0 reports and writes.
+  if (!ranks->writes_results()) runtime.quiet = true;
   int threads = apply_threads(runtime.threads);
   ProbeSetup setup = load_probe_setup(setup_options);
   curvature::check_request(request, models::parameter_count(*setup.network));
-  if (!runtime.quiet) {
-    std::fprintf(stderr, "spectrum: %s, %lld parameters, %lld probe examples, %s, %d threads\n",
-                 setup_options.model.c_str(), static_cast<long long>(models::parameter_count(*setup.network)),
-                 static_cast<long long>(setup.probe.images.size(0)), setup_options.dtype.c_str(), threads);
+  const std::int64_t examples = setup.probe.images.size(0);
+  if (examples < ranks->ranks()) {
+    throw core::UsageError("--probe " + setup_options.probe + ": " + std::to_string(examples) + " examples cannot be split over " +
+                           std::to_string(ranks->ranks()) + " ranks");
   }
-  curvature::HvpOperator op(*setup.network, setup.probe.images, setup.probe.labels, hvp_options);
+  if (!runtime.quiet) {
+    std::fprintf(stderr, "spectrum: %s, %lld parameters, %lld probe examples, %s, %d threads x %d ranks\n",
+                 setup_options.model.c_str(), static_cast<long long>(models::parameter_count(*setup.network)),
+                 static_cast<long long>(examples), setup_options.dtype.c_str(), threads, ranks->ranks());
+  }
+  dist::Share share = dist::share_of(examples, ranks->rank(), ranks->ranks());
+  hvp_options.total_examples = examples;
+  hvp_options.sum_over_ranks = sum_over(*ranks);
+  curvature::HvpOperator op(*setup.network, setup.probe.images.slice(0, share.begin, share.end),
+                            setup.probe.labels.slice(0, share.begin, share.end), hvp_options);
   double gap = curvature::determinism_gap(op, request.seed + 3);
 
   core::Progress progress("spectrum", 0, runtime.quiet);
@@ -153,11 +166,15 @@ int run_spectrum(const Arguments& arguments) {
   document["settings"]["hvp_batch_size"] = hvp_options.batch_size;
   document["settings"]["graph_cache"] = hvp_options.cache_graph;
   document["settings"]["seed"] = request.seed;
+  document["settings"]["ranks"] = {{"count", ranks->ranks()}, {"backend", ranks->backend()},
+                                   {"launcher", ranks->environment().source},
+                                   {"split", "probe set in contiguous shares; products summed over ranks"}};
   document["settings"]["hessian"] = "mean cross-entropy over the probe set, no weight decay, exact double-backward HVP";
   document["settings"]["libraries"] = {{"libtorch", TORCH_VERSION},
                                        {"eigen", version_string(EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION)},
                                        {"spectra", version_string(SPECTRA_MAJOR_VERSION, SPECTRA_MINOR_VERSION, SPECTRA_PATCH_VERSION)}};
   document.update(measures);
+  if (!ranks->writes_results()) return 0;
   std::string text = document.dump(2) + "\n";
   if (out == "-") {
     std::cout << text;

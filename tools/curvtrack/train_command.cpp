@@ -18,6 +18,7 @@
 #include "curvtrack/train/checkpoint.hpp"
 #include "curvtrack/train/trainer.hpp"
 #include "probe_callback.hpp"
+#include "ranks.hpp"
 #include "run_setup.hpp"
 
 namespace po = boost::program_options;
@@ -35,6 +36,8 @@ int run_train(const Arguments& arguments) {
   if (!parse_arguments("train", arguments, options, values)) return 0;
   if (max_time < 0) throw core::UsageError("--max-time must be >= 0 seconds");
 
+  std::unique_ptr<dist::ProcessGroup> ranks = join_ranks(command.runtime);
+  if (!ranks->writes_results()) command.runtime.quiet = true;
   PreparedRun prepared = prepare_run(command);
   if (prepared.already_completed) {
     if (!command.runtime.quiet) std::fprintf(stderr, "train: %s is already completed\n", prepared.run.root().c_str());
@@ -52,6 +55,16 @@ int run_train(const Arguments& arguments) {
   // Everything that can be checked is checked before the run directory is written.
   std::unique_ptr<RunProbe> run_probe;
   if (probing_enabled(prepared.config)) run_probe = std::make_unique<RunProbe>(prepared, resources);
+  // Every rank has read the run directory before rank 0 writes to it; the other ranks keep
+  // their (identical) bookkeeping in a private folder that is removed when they end.
+  check_batch_split(resources.trainer, ranks->ranks());
+  ranks->barrier();
+  std::optional<ScratchRunDirectory> scratch;
+  if (!ranks->writes_results()) {
+    scratch.emplace(ranks->rank());
+    prepared.run = scratch->run();
+    prepared.resume_step.reset();
+  }
 
   runs::RunMeta meta(prepared.run.meta());
   begin_meta(meta, prepared, resources);
@@ -69,6 +82,7 @@ int run_train(const Arguments& arguments) {
     train::TrainerOptions trainer = resources.trainer;
     trainer.max_seconds = max_time;
     trainer.quiet = command.runtime.quiet;
+    trainer.parallel = {ranks->rank(), ranks->ranks(), sum_over(*ranks)};
     train::TrainingSetup setup{*resources.network, *resources.optimizer, *resources.schedule,
                                resources.train, resources.test, prepared.run, meta};
     outcome = train::train(setup, metrics, state, trainer, callbacks);

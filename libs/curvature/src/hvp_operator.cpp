@@ -28,17 +28,22 @@ HvpOperator::HvpOperator(models::Network& network, const at::Tensor& inputs,
   if (inputs.size(0) != labels.size(0) || inputs.size(0) == 0) {
     throw core::UsageError("probe set needs as many labels as inputs and at least one example");
   }
+  if (options_.sum_over_ranks && options_.total_examples < inputs.size(0)) {
+    throw core::UsageError("HVP over ranks: the whole probe set (" + std::to_string(options_.total_examples) +
+                           " examples) is smaller than this rank's share (" + std::to_string(inputs.size(0)) + ")");
+  }
   dtype_ = parameters_.front().scalar_type();
   device_ = parameters_.front().device();
   for (auto& parameter : parameters_) {
     parameter.requires_grad_(true);
     size_ += parameter.numel();
   }
-  examples_ = inputs.size(0);
+  examples_ = options_.sum_over_ranks ? options_.total_examples : inputs.size(0);
 
   at::Tensor gradient_sum = at::zeros({size_}, at::TensorOptions().dtype(at::kDouble).device(device_));
-  for (std::int64_t begin = 0; begin < examples_; begin += options_.batch_size) {
-    std::int64_t end = std::min(examples_, begin + options_.batch_size);
+  const std::int64_t local_examples = inputs.size(0);
+  for (std::int64_t begin = 0; begin < local_examples; begin += options_.batch_size) {
+    std::int64_t end = std::min(local_examples, begin + options_.batch_size);
     Batch batch;
     batch.inputs = inputs.slice(0, begin, end).to(device_, dtype_);
     batch.labels = labels.slice(0, begin, end).to(device_, at::kLong);
@@ -49,7 +54,14 @@ HvpOperator::HvpOperator(models::Network& network, const at::Tensor& inputs,
     if (options_.cache_graph) batch.flat_gradient = weighted.flat_gradient;
     batches_.push_back(std::move(batch));
   }
-  at::Tensor host = gradient_sum.cpu();
+  if (options_.sum_over_ranks) {
+    // One collective for both: the gradient with the loss appended.
+    at::Tensor packed = at::cat({gradient_sum, at::full({1}, loss_, gradient_sum.options())});
+    options_.sum_over_ranks(packed);
+    gradient_sum = packed.slice(0, 0, size_);
+    loss_ = packed[size_].item<double>();
+  }
+  at::Tensor host = gradient_sum.cpu().contiguous();
   gradient_ = Eigen::Map<const Eigen::VectorXd>(host.data_ptr<double>(), size_);
 }
 
@@ -83,6 +95,7 @@ at::Tensor HvpOperator::apply(const at::Tensor& vector) const {
   at::Tensor v = vector.to(device_, dtype_).reshape({size_});
   at::Tensor result = at::zeros({size_}, v.options());
   for (const auto& batch : batches_) result += batch_product(batch, v);
+  if (options_.sum_over_ranks) options_.sum_over_ranks(result);
   ++products_;
   return result;
 }

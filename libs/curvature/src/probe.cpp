@@ -112,7 +112,7 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   }
   record["weight_norm"] = weight_norms(network);
 
-  HvpOperator op(network, train_probe_.images, train_probe_.labels, {options_.batch_size, true});
+  HvpOperator op(network, train_probe_.images, train_probe_.labels, {options_.batch_size, true, 0, {}});
   record["gradient_norm"] = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 
@@ -179,7 +179,7 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
 }
 
 nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
-  HvpOperator op(network, test_probe_.images, test_probe_.labels, {options_.batch_size, true});
+  HvpOperator op(network, test_probe_.images, test_probe_.labels, {options_.batch_size, true, 0, {}});
   linalg::EigenOptions eigen;
   eigen.k = std::max(1, options_.top_k);
   eigen.tol = options_.tol;

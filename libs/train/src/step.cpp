@@ -32,6 +32,61 @@ StepResult train_step(models::Network& network, Optimizer& optimizer, const at::
   return result;
 }
 
+namespace {
+
+// Floating-point buffers (BatchNorm running statistics) replaced by their mean over the ranks.
+void average_buffers(models::Network& network, const DataParallel& parallel) {
+  c10::NoGradGuard no_grad;
+  for (auto& buffer : network.buffers()) {
+    if (!buffer.is_floating_point()) continue;
+    at::Tensor total = buffer.detach().clone();
+    parallel.sum(total);
+    buffer.copy_(total / static_cast<double>(parallel.ranks));
+  }
+}
+
+}  // namespace
+
+StepResult train_step_shared(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
+                             const at::Tensor& labels, std::int64_t batch_examples, const DataParallel& parallel,
+                             double lr, double momentum) {
+  auto parameters = network.parameters();
+  for (auto& p : parameters) {
+    if (p.grad().defined()) p.mutable_grad() = at::Tensor();
+  }
+  at::Tensor logits = network.forward(inputs);
+  // This share's part of the whole batch's mean loss: summed over ranks it is that mean.
+  at::Tensor loss = at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum) / static_cast<double>(batch_examples);
+  loss.backward();
+  at::Tensor correct = logits.detach().argmax(1).eq(labels).sum().to(at::kDouble);
+
+  // One collective: every gradient, then the loss and the count of correct answers.
+  std::vector<at::Tensor> pieces;
+  for (const auto& p : parameters) {
+    pieces.push_back((p.grad().defined() ? p.grad() : at::zeros_like(p)).reshape({-1}).to(at::kDouble));
+  }
+  pieces.push_back(loss.detach().reshape({1}).to(at::kDouble));
+  pieces.push_back(correct.reshape({1}));
+  at::Tensor packed = at::cat(pieces);
+  parallel.sum(packed);
+
+  std::int64_t offset = 0;
+  std::vector<at::Tensor> gradients;
+  for (auto& p : parameters) {
+    at::Tensor gradient = packed.slice(0, offset, offset + p.numel()).reshape(p.sizes()).to(p.options());
+    offset += p.numel();
+    p.mutable_grad() = gradient;
+    gradients.push_back(gradient);
+  }
+  StepResult result;
+  result.loss = packed[offset].item<double>();
+  result.accuracy = packed[offset + 1].item<double>() / static_cast<double>(batch_examples);
+  result.gradient_norm = global_norm(gradients);
+  optimizer.step(lr, momentum);
+  average_buffers(network, parallel);
+  return result;
+}
+
 Evaluation evaluate(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
                     std::int64_t batch_size, bool restore_training) {
   c10::NoGradGuard no_grad;

@@ -41,8 +41,9 @@ class Loop {
     setup_.network.set_training(true);
     start_ = Clock::now();
     while (state_.step < total_) {
-      if (auto stop = stop_reason()) return preempt(*stop);
-      if (core::take_checkpoint_request()) checkpoint();
+      Requests requests = agreed_requests();
+      if (requests.stop) return preempt(*requests.stop);
+      if (requests.checkpoint) checkpoint();
       if (state_.step > 0 && options_.checkpoint_every > 0 && state_.step % options_.checkpoint_every == 0 &&
           state_.step != last_checkpoint_) {
         checkpoint();
@@ -73,11 +74,37 @@ class Loop {
     return std::nullopt;
   }
 
+  struct Requests {
+    std::optional<std::string> stop;
+    bool checkpoint = false;
+  };
+
+  // This process's stop and checkpoint requests; with several ranks, a request on any rank
+  // holds for all of them, so that they stop (and checkpoint) at the same step.
+  Requests agreed_requests() {
+    Requests requests{stop_reason(), core::take_checkpoint_request()};
+    if (!options_.parallel.active()) return requests;
+    at::Tensor flags = at::tensor({requests.stop ? 1.0 : 0.0, requests.checkpoint ? 1.0 : 0.0}, at::kDouble);
+    options_.parallel.sum(flags);
+    if (!requests.stop && flags[0].item<double>() > 0) requests.stop = std::string("stop on another rank");
+    requests.checkpoint = flags[1].item<double>() > 0;
+    return requests;
+  }
+
+  // This rank's share of the batch: contiguous, sizes differing by at most one.
+  std::vector<std::int64_t> share_of_batch(const std::vector<std::int64_t>& indices) const {
+    if (!options_.parallel.active()) return indices;
+    const auto n = static_cast<std::int64_t>(indices.size());
+    const std::int64_t rank = options_.parallel.rank, ranks = options_.parallel.ranks;
+    return {indices.begin() + rank * n / ranks, indices.begin() + (rank + 1) * n / ranks};
+  }
+
   // One update; false when the run diverged.
   bool one_step(const schedules::ScheduleValue& value) {
     const std::int64_t step = state_.step;
-    std::vector<std::int64_t> indices =
+    std::vector<std::int64_t> batch =
         epoch_cache_.step_indices(step, setup_.train.images.size(0), options_.batches, options_.data_seed);
+    std::vector<std::int64_t> indices = share_of_batch(batch);
     at::Tensor index = at::tensor(indices, at::kLong);
     at::Tensor inputs = setup_.train.images.index_select(0, index);
     if (options_.augmentation.random_crop || options_.augmentation.horizontal_flip) {
@@ -95,7 +122,10 @@ class Loop {
                             {"momentum", momentum},
                             {"weight_norm", weight_norm}};
     if (evaluate_now) add_evaluation(row);
-    StepResult result = train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum);
+    StepResult result = options_.parallel.active()
+                            ? train_step_shared(setup_.network, setup_.optimizer, inputs, labels,
+                                                static_cast<std::int64_t>(batch.size()), options_.parallel, value.lr, momentum)
+                            : train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum);
     row["train_loss"] = result.loss;
     row["train_accuracy"] = result.accuracy;
     row["grad_norm"] = result.gradient_norm;

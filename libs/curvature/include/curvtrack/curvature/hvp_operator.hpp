@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "curvtrack/models/network.hpp"
@@ -19,6 +20,11 @@ struct HvpOptions {
   /// Keep each batch's differentiable gradient between products, so that one product costs one
   /// double-backward pass instead of forward + backward + double backward. Costs memory.
   bool cache_graph = true;
+  /// Data parallelism: when the inputs are this rank's share of a probe set split over ranks,
+  /// the size of the whole set and an in-place sum over the ranks. Every rank then sees the
+  /// loss, gradient and products of the whole probe set. Unset: the inputs are all of it.
+  std::int64_t total_examples = 0;
+  std::function<void(at::Tensor&)> sum_over_ranks;
 };
 
 /// H v for the mean data loss (no weight decay) of `network` over (inputs, labels).

@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 
 #include "curvtrack/models/network.hpp"
 #include "curvtrack/train/optimizer.hpp"
@@ -21,6 +22,23 @@ struct StepResult {
 /// Forward, backward, then optimizer.step(lr, momentum); the network must be in training mode.
 StepResult train_step(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
                       const at::Tensor& labels, double lr, double momentum);
+
+/// Data parallelism: this process is `rank` of `ranks`; each rank takes its share of every
+/// batch and the gradient is summed over the ranks, so R ranks with batch B each take the
+/// same step as one rank with batch R x B (BatchNorm: each rank normalises its own share, and
+/// the running statistics are averaged over the ranks after every step).
+struct DataParallel {
+  int rank = 0;
+  int ranks = 1;
+  std::function<void(at::Tensor&)> sum;  ///< in-place sum over the ranks; unset for one rank
+  bool active() const { return ranks > 1; }
+};
+
+/// train_step for one rank's share (inputs, labels) of a batch of `batch_examples` over all
+/// ranks: loss, accuracy and gradient are those of the whole batch on every rank.
+StepResult train_step_shared(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
+                             const at::Tensor& labels, std::int64_t batch_examples, const DataParallel& parallel,
+                             double lr, double momentum);
 
 /// Mean loss and accuracy over a dataset.
 struct Evaluation {

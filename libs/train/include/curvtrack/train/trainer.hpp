@@ -17,6 +17,7 @@
 #include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/train/checkpoint.hpp"
 #include "curvtrack/train/optimizer.hpp"
+#include "curvtrack/train/step.hpp"
 
 namespace curvtrack::train {
 
@@ -32,6 +33,9 @@ struct TrainerOptions {
   double divergence_factor = 10.0;        ///< diverged when loss > factor * first loss, or not finite
   double max_seconds = 0.0;               ///< wall-clock budget for this process; 0 = none
   bool quiet = false;
+  /// Several ranks: each takes its share of every batch (batches.batch_size stays the batch
+  /// over all ranks) and stop or checkpoint requests on any rank are agreed on by all.
+  DataParallel parallel;
 };
 
 /// Hooks into the loop (e.g. curvature probes). Called with the network as it is before update `step`.
