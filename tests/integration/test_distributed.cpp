@@ -129,6 +129,36 @@ void check_same_run(const fs::path& single, const fs::path& ranked) {
   CHECK(curvature_gap < 1e-9);
 }
 
+// The local Slurm cluster's slurm.conf (started by scripts/slurm-local.sh if need be); empty,
+// with a warning, where Slurm is not installed or does not start.
+std::string local_slurm_conf() {
+  if (std::system("command -v srun >/dev/null 2>&1") != 0) {
+    WARN("srun not found: Slurm test skipped (apt-get install slurmctld slurmd slurm-client munge)");
+    return "";
+  }
+  const std::string script = std::string(CURVTRACK_SOURCE_DIR) + "/scripts/slurm-local.sh";
+  if (std::system((script + " start >/dev/null 2>&1").c_str()) != 0) {
+    WARN("the local Slurm cluster did not start (" + script + " start): Slurm test skipped");
+    return "";
+  }
+  const char* state = std::getenv("CURVTRACK_SLURM_DIR");
+  return std::string(state ? state : "/tmp/curvtrack-slurm") + "/etc/slurm.conf";
+}
+
+// A one-run study of the training above, with two ranks per run under Slurm.
+fs::path write_ranked_study(const fs::path& folder, const std::string& out) {
+  std::ofstream(folder / "base.ini") << "[data]\ndataset = gmm:1024:10:28:3\nbatch_size = 33\n"
+                                        "[model]\nspec = mlp:784-32-10:tanh\ndtype = float64\n"
+                                        "[train]\nsteps = 300\nlog_every = 10\ncheckpoint_every = 100\neval_every = 100\n"
+                                        "[curvature]\nat = 0,0.5,end\nprobe = train:first:200\n"
+                                        "test_probe = test:first:100\ndtype = float64\n";
+  fs::path study = folder / (out + ".ini");
+  std::ofstream(study) << "[study]\nname = ranked\nbase = base.ini\nseeds = 0\narms = onecycle\nout = " << out << "\n"
+                          "[arm.onecycle]\nschedule.policy = onecycle\nschedule.lr_max = 0.2\n"
+                          "[slurm]\nranks_per_run = 2\ncpus_per_task = 1\n";
+  return study;
+}
+
 }  // namespace
 
 TEST_CASE("spectrum over two ranks equals the single-process result", "[integration][dist]") {
@@ -194,17 +224,8 @@ TEST_CASE("data-parallel training over two ranks equals one rank with the whole 
 
 // Needs the local Slurm cluster (scripts/slurm-local.sh, started by scripts/test.sh).
 TEST_CASE("srun -n 2 curvtrack spectrum equals the single-process result", "[integration][dist][slurm]") {
-  if (std::system("command -v srun >/dev/null 2>&1") != 0) {
-    WARN("srun not found: srun test skipped (apt-get install slurmctld slurmd slurm-client munge)");
-    return;
-  }
-  const std::string script = std::string(CURVTRACK_SOURCE_DIR) + "/scripts/slurm-local.sh";
-  if (std::system((script + " start >/dev/null 2>&1").c_str()) != 0) {
-    WARN("the local Slurm cluster did not start (" + script + " start): srun test skipped");
-    return;
-  }
-  const char* state = std::getenv("CURVTRACK_SLURM_DIR");
-  std::string conf = std::string(state ? state : "/tmp/curvtrack-slurm") + "/etc/slurm.conf";
+  std::string conf = local_slurm_conf();
+  if (conf.empty()) return;
   TempDir dir;
   auto single = run_tool(spectrum_arguments(dir.path() / "single.json"));
   REQUIRE(single.exit_code == 0);
@@ -217,4 +238,33 @@ TEST_CASE("srun -n 2 curvtrack spectrum equals the single-process result", "[int
   check_same_spectrum(dir.path() / "single.json", dir.path() / "srun.json");
   auto two = nlohmann::json::parse(slurp(dir.path() / "srun.json"));
   CHECK_THAT(two["settings"]["ranks"]["launcher"].get<std::string>(), Contains("srun"));
+}
+
+TEST_CASE("a study with ranks_per_run = 2 runs each run over two Slurm tasks, to the local pool's numbers",
+          "[integration][dist][slurm]") {
+  std::string conf = local_slurm_conf();
+  if (conf.empty()) return;
+  ::setenv("SLURM_CONF", conf.c_str(), 1);
+  TempDir dir;
+  auto local = run_tool({"sweep", "--study", write_ranked_study(dir.path(), "local").string(), "--threads", "1"});
+  INFO(local.err);
+  REQUIRE(local.exit_code == 0);
+  CHECK_THAT(local.err, Contains("ranks_per_run = 2 applies to --backend slurm"));
+  auto submitted = run_tool({"sweep", "--study", write_ranked_study(dir.path(), "slurm").string(), "--backend", "slurm"});
+  INFO(submitted.out << submitted.err);
+  REQUIRE(submitted.exit_code == 0);
+  fs::path run = dir.path() / "slurm/onecycle/seed-0";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
+  auto completed = [&] { return slurp(run / "meta.json").find("\"status\": \"completed\"") != std::string::npos; };
+  while (!completed() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::string logs;
+  for (const auto& entry : fs::directory_iterator(dir.path() / "slurm/slurm/logs")) logs += slurp(entry.path());
+  INFO(logs);
+  REQUIRE(completed());
+  auto meta = nlohmann::json::parse(slurp(run / "meta.json"));
+  CHECK(meta["ranks"]["count"] == 2);
+  CHECK_THAT(meta["ranks"]["launcher"].get<std::string>(), Contains("srun"));
+  check_same_run(dir.path() / "local/onecycle/seed-0", run);
 }

@@ -83,6 +83,7 @@ TEST_CASE("the array script carries every #SBATCH option the study asks for", "[
   CHECK_THAT(script, Contains("#SBATCH --qos=low\n#SBATCH --mem=1G\n"));
   CHECK_THAT(script, Contains("curvtrack=/opt/ct/bin/curvtrack\n"));
   CHECK_THAT(script, Contains("--max-time 540"));
+  CHECK_THAT(script, !Contains("--ntasks") && !Contains("srun "));  // one rank per run unless asked
   CHECK_THAT(script, Contains("scontrol requeue \"${SLURM_JOB_ID:-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\""));
   CHECK(script.find("{{") == std::string::npos);
   CHECK(run_process({"bash", "-n", files.array_script.string()}) == 0);
@@ -95,6 +96,21 @@ TEST_CASE("the array script carries every #SBATCH option the study asks for", "[
   CHECK_THAT(report, Contains("#SBATCH --dependency=afterok:1234\n"));
   CHECK_THAT(report, Contains("report"));
   CHECK_THAT(report, Contains("'" + (study.out / "b" / "seed-1").string() + "'"));
+}
+
+TEST_CASE("ranks_per_run asks Slurm for that many tasks and starts the run over them with srun", "[unit]") {
+  Folder folder;
+  Study study = study_in(folder.path());
+  study.slurm.ranks_per_run = 2;
+  std::string script = array_script(study, 4, folder.path() / "runs.txt", "/opt/ct/bin/curvtrack");
+  INFO(script);
+  CHECK_THAT(script, Contains("#SBATCH --ntasks=2\n"));
+  CHECK_THAT(script, Contains("srun --ntasks=2 --cpus-per-task=2 --kill-on-bad-exit=1 \"$curvtrack\" \"$@\""));
+  std::ofstream(folder.path() / "array.sh") << script;
+  CHECK(run_process({"bash", "-n", (folder.path() / "array.sh").string()}) == 0);
+
+  std::ofstream(folder.path() / "bad.ini") << "[study]\nbase = base.ini\nseeds = 0\n[arm.a]\n[slurm]\nranks_per_run = 0\n";
+  CHECK_THROWS_WITH(load_study(folder.path() / "bad.ini"), Contains("ranks_per_run") && Contains("bad.ini"));
 }
 
 TEST_CASE("a runs.txt line gives back the run dir and the train arguments through the shell", "[unit]") {

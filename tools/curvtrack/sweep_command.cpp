@@ -128,6 +128,10 @@ int run_sweep(const Arguments& arguments) {
     if (jobs > 0) study.slurm.throttle = jobs;
     if (threads > 0) study.slurm.cpus_per_task = threads;
   }
+  if (backend == "local" && study.slurm.ranks_per_run > 1) {
+    std::fprintf(stderr, "sweep: [slurm] ranks_per_run = %d applies to --backend slurm; the local pool runs each run "
+                 "as one process\n", study.slurm.ranks_per_run);
+  }
   bool report = study.report || values["report"].as<bool>();
   std::vector<sweep::StudyRun> runs = sweep::expand(study);
   const fs::path self = sweep::self_executable();

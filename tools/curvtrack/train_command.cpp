@@ -68,6 +68,10 @@ int run_train(const Arguments& arguments) {
 
   runs::RunMeta meta(prepared.run.meta());
   begin_meta(meta, prepared, resources);
+  meta.data()["ranks"] = {{"count", ranks->ranks()}, {"backend", ranks->backend()},
+                          {"launcher", ranks->environment().source},
+                          {"split", "each batch in contiguous shares over the ranks; gradients summed"}};
+  meta.save();
   train::TrainOutcome outcome;
   std::unique_ptr<ProbeCallback> probes;
   auto start = std::chrono::steady_clock::now();

@@ -1,9 +1,11 @@
 #include "curvtrack/dist/process_group.hpp"
 
 #include <ATen/ATen.h>
+#ifdef CURVTRACK_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
 
 #include <cstdlib>
 #include <stdexcept>
@@ -14,6 +16,7 @@
 #include "curvtrack/core/text.hpp"
 
 namespace curvtrack::dist {
+#ifdef CURVTRACK_HAVE_GLOO
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -95,6 +98,9 @@ struct ProcessGroup::Connection {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
 };
+#else
+struct ProcessGroup::Connection {};
+#endif
 
 ProcessGroup::ProcessGroup(RankEnvironment environment, std::unique_ptr<Connection> connection)
     : environment_(std::move(environment)), connection_(std::move(connection)) {}
@@ -103,6 +109,11 @@ ProcessGroup::~ProcessGroup() = default;
 
 std::unique_ptr<ProcessGroup> ProcessGroup::join(const RankEnvironment& environment, std::chrono::seconds timeout) {
   if (environment.ranks == 1) return std::unique_ptr<ProcessGroup>(new ProcessGroup(environment, nullptr));
+#ifndef CURVTRACK_HAVE_GLOO
+  throw std::runtime_error("rank " + std::to_string(environment.rank) + " of " + std::to_string(environment.ranks) +
+                           " (" + environment.source + "): this curvtrack was built without Gloo (libgloo-dev) and runs "
+                           "as one process only; unset the rank variables or set CURVTRACK_DIST=off");
+#else
   auto connection = std::make_unique<Connection>();
   connection->store = open_store(environment, timeout);
   await_ranks(*connection->store, environment, timeout);
@@ -111,12 +122,14 @@ std::unique_ptr<ProcessGroup> ProcessGroup::join(const RankEnvironment& environm
   connection->group = c10::make_intrusive<c10d::ProcessGroupGloo>(connection->store, environment.rank,
                                                                   environment.ranks, options);
   return std::unique_ptr<ProcessGroup>(new ProcessGroup(environment, std::move(connection)));
+#endif
 }
 
 std::string ProcessGroup::backend() const { return connection_ ? "gloo" : "none"; }
 
 void ProcessGroup::sum(at::Tensor& tensor) const {
   if (!connection_) return;
+#ifdef CURVTRACK_HAVE_GLOO
   at::Tensor host = tensor.is_cuda() ? tensor.cpu() : tensor.contiguous();
   std::vector<at::Tensor> tensors{host};
   try {
@@ -126,6 +139,7 @@ void ProcessGroup::sum(at::Tensor& tensor) const {
                              " ranks failed (a rank stopped or timed out): " + core::one_line(error.what()).substr(0, 300));
   }
   if (!host.is_same(tensor)) tensor.copy_(host);
+#endif
 }
 
 void ProcessGroup::barrier() const {

@@ -46,6 +46,7 @@ std::string array_script(const Study& study, std::size_t tasks, const fs::path& 
   const SlurmSettings& slurm = study.slurm;
   std::string optional;
   if (!slurm.time.empty()) optional += "#SBATCH --time=" + slurm.time + "\n";
+  if (slurm.ranks_per_run > 1) optional += "#SBATCH --ntasks=" + std::to_string(slurm.ranks_per_run) + "\n";
   optional += placement_lines(slurm);
   if (!optional.empty() && optional.back() == '\n') optional.pop_back();
   std::int64_t max_time = slurm_max_time(slurm);
@@ -62,6 +63,12 @@ std::string array_script(const Study& study, std::size_t tasks, const fs::path& 
   replace_all(script, "{{OPTIONAL_LINES}}", optional);
   replace_all(script, "{{CURVTRACK}}", shell_quote(curvtrack.string()));
   replace_all(script, "{{RUNS_FILE}}", shell_quote(runs_file.string()));
+  // Several ranks: srun starts them as one job step (they find each other from its variables)
+  // and forwards the shell's USR1 and TERM to every one of them.
+  replace_all(script, "{{LAUNCHER}}", slurm.ranks_per_run > 1 ? "srun --ntasks=" + std::to_string(slurm.ranks_per_run) +
+                                                                   " --cpus-per-task=" + std::to_string(slurm.cpus_per_task) +
+                                                                   " --kill-on-bad-exit=1 "
+                                                             : "");
   replace_all(script, "{{MAX_TIME}}", max_time > 0 ? "--max-time " + std::to_string(max_time) : "");
   return script;
 }

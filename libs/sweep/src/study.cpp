@@ -20,8 +20,8 @@ using core::UsageError;
 
 const std::vector<std::string> kStudyKeys = {"name", "base", "seeds", "out", "arms", "report"};
 const std::vector<std::string> kLocalKeys = {"jobs"};
-const std::vector<std::string> kSlurmKeys = {"partition", "account",       "time", "cpus_per_task",
-                                             "throttle",  "signal_margin", "extra"};
+const std::vector<std::string> kSlurmKeys = {"partition", "account",       "time",  "cpus_per_task",
+                                             "throttle",  "signal_margin", "extra", "ranks_per_run"};
 
 // One `key = value` line of the study file.
 struct Entry {
@@ -293,6 +293,7 @@ Study load_study(const fs::path& path) {
           parse_slurm_time(slurm.time, located(file, entry, name));
         }
         if (key == "cpus_per_task") slurm.cpus_per_task = positive_int(file, entry, name, 1);
+        if (key == "ranks_per_run") slurm.ranks_per_run = positive_int(file, entry, name, 1);
         if (key == "throttle") slurm.throttle = positive_int(file, entry, name, 0);
         if (key == "signal_margin") slurm.signal_margin = positive_int(file, entry, name, 0);
         if (key == "extra") {

@@ -16,7 +16,13 @@ plot 'adaptive_sharpness.dat' index 0 using 3:4 with lines lw 0.7 dt 1 lc rgb '#
      '' index 1 using 2:3 with lines lw 2 dt 1 lc rgb '#1b9e77' title 'constant: adaptive sharpness (mean of 10, band min-max)', \
      '' index 2 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b0d95f02' notitle, \
      '' index 3 using 2:4:5 with filledcurves lc rgb '#d95f02' notitle, \
-     '' index 3 using 2:3 with lines lw 2 dt 1 lc rgb '#d95f02' title 'onecycle: adaptive sharpness (mean of 10, band min-max)'
+     '' index 3 using 2:3 with lines lw 2 dt 1 lc rgb '#d95f02' title 'onecycle: adaptive sharpness (mean of 10, band min-max)', \
+     '' index 4 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b07570b3' notitle, \
+     '' index 5 using 2:4:5 with filledcurves lc rgb '#7570b3' notitle, \
+     '' index 5 using 2:3 with lines lw 2 dt 1 lc rgb '#7570b3' title 'constant_anneal: adaptive sharpness (mean of 10, band min-max)', \
+     '' index 6 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b0e7298a' notitle, \
+     '' index 7 using 2:4:5 with filledcurves lc rgb '#e7298a' notitle, \
+     '' index 7 using 2:3 with lines lw 2 dt 1 lc rgb '#e7298a' title 'onecycle_constmom: adaptive sharpness (mean of 10, band min-max)'
 set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'
 set output 'adaptive_sharpness.png'
 replot

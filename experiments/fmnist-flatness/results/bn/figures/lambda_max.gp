@@ -17,7 +17,13 @@ plot 'lambda_max.dat' index 0 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b01b9e77
      '' index 1 using 2:3 with lines lw 2 dt 1 lc rgb '#1b9e77' title 'constant: λmax (mean of 10, band min-max)', \
      '' index 2 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b0d95f02' notitle, \
      '' index 3 using 2:4:5 with filledcurves lc rgb '#d95f02' notitle, \
-     '' index 3 using 2:3 with lines lw 2 dt 1 lc rgb '#d95f02' title 'onecycle: λmax (mean of 10, band min-max)'
+     '' index 3 using 2:3 with lines lw 2 dt 1 lc rgb '#d95f02' title 'onecycle: λmax (mean of 10, band min-max)', \
+     '' index 4 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b07570b3' notitle, \
+     '' index 5 using 2:4:5 with filledcurves lc rgb '#7570b3' notitle, \
+     '' index 5 using 2:3 with lines lw 2 dt 1 lc rgb '#7570b3' title 'constant_anneal: λmax (mean of 10, band min-max)', \
+     '' index 6 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b0e7298a' notitle, \
+     '' index 7 using 2:4:5 with filledcurves lc rgb '#e7298a' notitle, \
+     '' index 7 using 2:3 with lines lw 2 dt 1 lc rgb '#e7298a' title 'onecycle_constmom: λmax (mean of 10, band min-max)'
 set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'
 set output 'lambda_max.png'
 replot

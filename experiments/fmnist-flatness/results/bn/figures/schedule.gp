@@ -18,10 +18,18 @@ plot 'schedule.dat' index 1 using 2:4:5 with filledcurves lc rgb '#1b9e77' notit
      '' index 1 using 2:3 with lines lw 2 dt 1 lc rgb '#1b9e77' title 'constant: lr (mean of 10, band min-max)', \
      '' index 3 using 2:4:5 with filledcurves lc rgb '#d95f02' notitle, \
      '' index 3 using 2:3 with lines lw 2 dt 1 lc rgb '#d95f02' title 'onecycle: lr (mean of 10, band min-max)', \
-     '' index 5 using 2:4:5 axes x1y2 with filledcurves lc rgb '#1b9e77' notitle, \
-     '' index 5 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#1b9e77' title 'constant: momentum (mean of 10, band min-max)', \
-     '' index 7 using 2:4:5 axes x1y2 with filledcurves lc rgb '#d95f02' notitle, \
-     '' index 7 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#d95f02' title 'onecycle: momentum (mean of 10, band min-max)'
+     '' index 5 using 2:4:5 with filledcurves lc rgb '#7570b3' notitle, \
+     '' index 5 using 2:3 with lines lw 2 dt 1 lc rgb '#7570b3' title 'constant_anneal: lr (mean of 10, band min-max)', \
+     '' index 7 using 2:4:5 with filledcurves lc rgb '#e7298a' notitle, \
+     '' index 7 using 2:3 with lines lw 2 dt 1 lc rgb '#e7298a' title 'onecycle_constmom: lr (mean of 10, band min-max)', \
+     '' index 9 using 2:4:5 axes x1y2 with filledcurves lc rgb '#1b9e77' notitle, \
+     '' index 9 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#1b9e77' title 'constant: momentum (mean of 10, band min-max)', \
+     '' index 11 using 2:4:5 axes x1y2 with filledcurves lc rgb '#d95f02' notitle, \
+     '' index 11 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#d95f02' title 'onecycle: momentum (mean of 10, band min-max)', \
+     '' index 13 using 2:4:5 axes x1y2 with filledcurves lc rgb '#7570b3' notitle, \
+     '' index 13 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#7570b3' title 'constant_anneal: momentum (mean of 10, band min-max)', \
+     '' index 15 using 2:4:5 axes x1y2 with filledcurves lc rgb '#e7298a' notitle, \
+     '' index 15 using 2:3 axes x1y2 with lines lw 2 dt 2 lc rgb '#e7298a' title 'onecycle_constmom: momentum (mean of 10, band min-max)'
 set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'
 set output 'schedule.png'
 replot

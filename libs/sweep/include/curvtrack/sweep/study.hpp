@@ -25,7 +25,8 @@ struct SlurmSettings {
   std::string partition;               ///< empty: the cluster's default
   std::string account;                 ///< empty: the user's default
   std::string time;                    ///< per-task time limit in a Slurm format ("00:30:00"); empty: the partition's
-  int cpus_per_task = 1;               ///< also the threads per run
+  int cpus_per_task = 1;               ///< also the threads per run (per rank)
+  int ranks_per_run = 1;               ///< > 1: --ntasks per array task, the run started with srun over them
   int throttle = 0;                    ///< at most this many tasks at once (array %throttle); 0: no limit
   int signal_margin = 120;             ///< seconds before the time limit Slurm sends USR1 to the batch shell
   std::vector<std::string> extra;      ///< extra sbatch options, one per entry, verbatim
