@@ -59,9 +59,9 @@ TEST_CASE("HVP equals the row-by-row and finite-difference Hessians of a tiny ML
 
 TEST_CASE("HVP does not depend on batching or graph caching", "[unit]") {
   Problem problem = make_problem("mlp:16-6-3:tanh", 50, 4, 3);
-  curvature::HvpOperator whole(*problem.network, problem.inputs, problem.labels, {1024, true});
-  curvature::HvpOperator batched(*problem.network, problem.inputs, problem.labels, {7, true});
-  curvature::HvpOperator uncached(*problem.network, problem.inputs, problem.labels, {7, false});
+  curvature::HvpOperator whole(*problem.network, problem.inputs, problem.labels, {1024, true, 0, {}});
+  curvature::HvpOperator batched(*problem.network, problem.inputs, problem.labels, {7, true, 0, {}});
+  curvature::HvpOperator uncached(*problem.network, problem.inputs, problem.labels, {7, false, 0, {}});
   Eigen::MatrixXd reference = testing::dense_from_operator(whole);
   REQUIRE(relative_gap(testing::dense_from_operator(batched), reference) < 1e-13);
   REQUIRE(relative_gap(testing::dense_from_operator(uncached), reference) < 1e-13);
@@ -72,12 +72,12 @@ TEST_CASE("HVP does not depend on batching or graph caching", "[unit]") {
 
 TEST_CASE("HVP is deterministic and float32 agrees with float64", "[unit]") {
   Problem problem = make_problem("cnn:3:tanh:classes=3:side=6", 30, 6, 3);
-  curvature::HvpOperator exact(*problem.network, problem.inputs, problem.labels, {8, true});
+  curvature::HvpOperator exact(*problem.network, problem.inputs, problem.labels, {8, true, 0, {}});
   REQUIRE(curvature::determinism_gap(exact, 3) == 0.0);
   Eigen::MatrixXd reference = testing::dense_from_operator(exact);
 
   problem.network->to(at::kCPU, at::kFloat);
-  curvature::HvpOperator single(*problem.network, problem.inputs, problem.labels, {8, true});
+  curvature::HvpOperator single(*problem.network, problem.inputs, problem.labels, {8, true, 0, {}});
   REQUIRE(single.dtype() == at::kFloat);
   double gap = relative_gap(testing::dense_from_operator(single), reference);
   INFO("float32 relative gap " << gap);

@@ -99,8 +99,10 @@ TEST_CASE("the HVP over two ranks' shares equals the dense Hessian of the whole 
   Eigen::MatrixXd on_rank[2];
   double loss[2] = {0, 0};
   Eigen::VectorXd gradient[2];
+  // Each rank its own network and data, made here: make_problem seeds the global generator.
+  testing::Problem problems[2] = {testing::make_problem(spec, examples, 4, 3), testing::make_problem(spec, examples, 4, 3)};
   on_two_ranks([&](const dist::ProcessGroup& group) {
-    testing::Problem problem = testing::make_problem(spec, examples, 4, 3);  // each rank its own network
+    testing::Problem& problem = problems[group.rank()];
     dist::Share share = dist::share_of(examples, group.rank(), group.ranks());
     curvature::HvpOptions options;
     options.batch_size = 4;
@@ -140,8 +142,9 @@ TEST_CASE("a data-parallel step over two ranks equals one step on the whole batc
 
   at::Tensor weights[2], buffers[2];
   std::vector<train::StepResult> results[2];
+  testing::Problem problems[2] = {testing::make_problem(spec, batch, 4, 3), testing::make_problem(spec, batch, 4, 3)};
   on_two_ranks([&](const dist::ProcessGroup& group) {
-    testing::Problem problem = testing::make_problem(spec, batch, 4, 3);
+    testing::Problem& problem = problems[group.rank()];
     dist::Share share = dist::share_of(batch, group.rank(), group.ranks());
     train::DataParallel parallel{group.rank(), group.ranks(), [&group](at::Tensor& t) { group.sum(t); }};
     at::Tensor inputs = problem.inputs.slice(0, share.begin, share.end);

@@ -1,5 +1,8 @@
 #include "run_tool.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,20 +61,51 @@ ToolRun run_tool(const std::vector<std::string>& arguments) {
   return {WEXITSTATUS(status), slurp(capture.path() / "out"), slurp(capture.path() / "err")};
 }
 
-int spawn_tool(const std::vector<std::string>& arguments, const std::filesystem::path& log_dir) {
+ToolRun run_tool(const std::vector<std::string>& arguments, const SpawnOptions& options) {
+  TempDir capture;
+  int code = wait_tool(spawn_tool(arguments, capture.path(), options));
+  return {code, slurp(capture.path() / "spawn.out"), slurp(capture.path() / "spawn.err")};
+}
+
+int spawn_tool(const std::vector<std::string>& arguments, const std::filesystem::path& log_dir,
+               const SpawnOptions& options) {
   std::vector<std::string> words = {CURVTRACK_BINARY};
   words.insert(words.end(), arguments.begin(), arguments.end());
   std::string out = (log_dir / "spawn.out").string(), err = (log_dir / "spawn.err").string();
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> assignments;
+  for (const auto& [name, value] : options.environment) assignments.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    std::string entry = *variable;
+    bool replaced = false;
+    for (const auto& [name, value] : options.environment) replaced = replaced || entry.rfind(name + "=", 0) == 0;
+    if (!replaced) envp.push_back(*variable);
+  }
+  for (auto& assignment : assignments) envp.push_back(assignment.data());
+  envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& word : words) argv.push_back(word.data());
-    argv.push_back(nullptr);
-    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) ::_exit(127);
-    ::execv(argv[0], argv.data());
+    int in_fd = ::open("/dev/null", O_RDONLY);
+    int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0 || ::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) {
+      ::_exit(127);
+    }
+    if (options.own_process_group) ::setpgid(0, 0);
+    if (options.file_size_limit >= 0) {
+      ::signal(SIGXFSZ, SIG_IGN);  // stays ignored across exec: the write fails with EFBIG instead
+      rlimit limit{static_cast<rlim_t>(options.file_size_limit), static_cast<rlim_t>(options.file_size_limit)};
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(127);
+    }
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
+  if (options.own_process_group) ::setpgid(pid, pid);  // also from here: no race with a kill(-pid)
   return pid;
 }
 
@@ -80,6 +114,31 @@ int wait_tool(int pid) {
   if (::waitpid(pid, &status, 0) != pid) throw std::runtime_error("waitpid failed");
   if (WIFSIGNALED(status)) return -WTERMSIG(status);
   return WEXITSTATUS(status);
+}
+
+namespace {
+
+nlohmann::json without_seconds(nlohmann::json value) {
+  if (value.is_object()) {
+    value.erase("seconds");
+    for (auto& item : value.items()) item.value() = without_seconds(item.value());
+  } else if (value.is_array()) {
+    for (auto& item : value) item = without_seconds(item);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> curvature_records(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> records;
+  std::istringstream lines(slurp(path));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (lines.eof()) break;  // no newline after it: a torn last line
+    records.push_back(without_seconds(nlohmann::json::parse(line)));
+  }
+  return records;
 }
 
 std::string fixture_model(const std::string& name) { return std::string(CURVTRACK_MODEL_DIR) + "/" + name; }

@@ -254,8 +254,12 @@ double recorded_lr_choice(const fs::path& json_file, const std::string& rule) {
   } catch (const nlohmann::json::exception& error) {
     throw core::DataError(json_file.string() + " is not valid JSON: " + error.what());
   }
-  std::string mode = document.value("mode", "");
-  std::string recorded_rule = document.value("rule", "");
+  if (!document.is_object()) throw core::DataError(json_file.string() + " is not a JSON object");
+  auto text_field = [&](const char* key) {
+    return document.contains(key) && document[key].is_string() ? document[key].get<std::string>() : std::string();
+  };
+  std::string mode = text_field("mode");
+  std::string recorded_rule = text_field("rule");
   if (mode != "exp" || recorded_rule != rule) {
     throw core::DataError(json_file.string() + " records a " + mode + " sweep chosen by rule '" + recorded_rule +
                           "', but the run asks for an exp sweep with rule '" + rule + "'");

@@ -114,6 +114,9 @@ PreparedRun prepare_run(const RunCommandOptions& command) {
   }
   int threads = command.runtime.threads != 0 ? command.runtime.threads
                                              : static_cast<int>(prepared.config.get_int("train.threads"));
+  if (command.runtime.threads == 0 && threads < 0) {
+    throw core::UsageError("train.threads must be >= 0 (0: all cores), got " + std::to_string(threads));
+  }
   prepared.threads = apply_threads(threads);
   prepared.quiet = command.runtime.quiet;
   return prepared;
@@ -149,6 +152,9 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
 
   train::TrainerOptions& trainer = resources.trainer;
   trainer.batches.batch_size = config.get_int("data.batch_size");
+  if (trainer.batches.batch_size < 1) {
+    throw core::UsageError("data.batch_size must be >= 1, got " + std::to_string(trainer.batches.batch_size));
+  }
   trainer.batches.drop_last = config.get_bool("data.drop_last");
   trainer.augmentation = parse_augmentation(config.get("data.augment"));
   trainer.data_seed = seed;
@@ -169,7 +175,11 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
     throw core::UsageError("give exactly one of train.steps and train.epochs");
   }
   steps = config.has("train.steps") ? config.get_int("train.steps") : config.get_int("train.epochs") * per_epoch;
-  if (steps <= 0) throw core::UsageError("the run needs at least one optimizer step (train.steps or train.epochs)");
+  if (steps <= 0) {
+    throw core::UsageError("the run needs at least one optimizer step: " +
+                           (config.has("train.steps") ? "train.steps = " + config.get("train.steps")
+                                                      : "train.epochs = " + config.get("train.epochs")));
+  }
   schedules::ScheduleKeys keys = config.section("schedule");
   if (auto lr_max = keys.find("lr_max"); lr_max != keys.end() && lr_max->second == "auto") {
     lr_max->second = exact_number(auto_lr_max(prepared, resources));

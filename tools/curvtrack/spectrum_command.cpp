@@ -114,7 +114,10 @@ int run_spectrum(const Arguments& arguments) {
   setup_options.seed = request.seed;
   if (out != "-") {
     auto folder = std::filesystem::absolute(out).parent_path();
-    if (!std::filesystem::is_directory(folder)) throw core::UsageError("--out " + out + ": folder " + folder.string() + " does not exist");
+    if (!std::filesystem::is_directory(folder)) {
+      throw core::UsageError("--out " + out + ": " + folder.string() +
+                             (std::filesystem::exists(folder) ? " is not a folder" : " does not exist"));
+    }
   }
 
   auto start = std::chrono::steady_clock::now();

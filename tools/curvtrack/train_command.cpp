@@ -76,10 +76,13 @@ int run_train(const Arguments& arguments) {
   std::unique_ptr<ProbeCallback> probes;
   auto start = std::chrono::steady_clock::now();
   try {
-    runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), prepared.resume_step);
+    // A run resumed without a good checkpoint restarts at step 0: what its killed process
+    // wrote is cut, not kept twice.
+    const std::int64_t kept_before = prepared.resume_step.value_or(0);
+    runs::MetricsTable metrics(prepared.run.metrics(), train::metrics_columns(), kept_before);
     std::vector<train::Callback*> callbacks;
     if (run_probe) {
-      probes = std::make_unique<ProbeCallback>(std::move(run_probe), prepared.run, prepared.resume_step);
+      probes = std::make_unique<ProbeCallback>(std::move(run_probe), prepared.run, kept_before);
       callbacks.push_back(probes.get());
     }
     core::install_signal_handlers();
@@ -94,7 +97,11 @@ int run_train(const Arguments& arguments) {
     meta.data()["status"] = runs::status::kFailed;
     meta.data()["error"] = core::one_line(error.what());
     meta.data()["ended"] = runs::utc_now();
-    meta.save();
+    try {
+      meta.save();
+    } catch (const std::exception&) {
+      // (a full disk, say) the original error is the one to report
+    }
     throw;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -6,15 +6,12 @@
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/value_semantic.hpp>
 #include <cctype>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 
@@ -84,10 +81,14 @@ std::string read_config_text(const std::filesystem::path& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) throw UsageError("config file " + path.string() + " does not exist");
   if (std::filesystem::is_directory(path, error)) throw UsageError("config file " + path.string() + " is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("cannot read config file " + path.string() + ": " + std::strerror(errno));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw UsageError("cannot read config file " + path.string() + ": " + std::strerror(errno));
+  // read_file, not a stream: libstdc++'s streambuf iterator throws an I/O error (EIO) as an
+  // ios_base::failure that names no file.
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const DataError& read_error) {
+    throw UsageError("cannot read config file " + path.string() + " (" + read_error.what() + ")");
+  }
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // editors on Windows add a BOM
   return text;
 }

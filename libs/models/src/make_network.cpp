@@ -75,6 +75,18 @@ std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t see
 
 void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes) {
   torch::NoGradGuard no_grad;
+  // A saturating activation can hide an infinite weight from the logits: check the weights too.
+  auto check_finite = [&](const std::vector<at::Tensor>& tensors, const std::vector<std::string>& names,
+                          const char* what) {
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+      if (!at::isFloatingType(tensors[i].scalar_type()) || tensors[i].isfinite().all().item<bool>()) continue;
+      std::int64_t bad = tensors[i].numel() - tensors[i].isfinite().sum().item<std::int64_t>();
+      throw core::DataError("model " + network.describe() + " has non-finite values (" + std::to_string(bad) + " NaN or Inf) in " +
+                            what + " " + (i < names.size() ? names[i] : std::to_string(i)));
+    }
+  };
+  check_finite(network.parameters(), network.parameter_names(), "parameter");
+  check_finite(network.buffers(), network.buffer_names(), "buffer");
   at::Tensor logits;
   try {
     logits = network.forward(sample);

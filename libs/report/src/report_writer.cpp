@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
 #include "curvtrack/report/figures.hpp"
 
 namespace fs = std::filesystem;
@@ -554,13 +555,16 @@ std::vector<std::string> probe_row(std::vector<std::string> leading, const Probe
 // The staging folder is removed unless the report was moved into place.
 class Staging {
  public:
-  explicit Staging(fs::path path) : path_(std::move(path)) {
+  Staging(fs::path path, const fs::path& out) : path_(std::move(path)) {
     std::error_code ignored;
     fs::remove_all(path_, ignored);
     std::error_code error;
     fs::create_directories(path_ / "figures", error);
     if (!error) fs::create_directories(path_ / "tables", error);
-    if (error) throw std::runtime_error("cannot create " + path_.string() + ": " + error.message());
+    if (error) {
+      throw core::DataError("cannot write the report to " + out.string() + ": cannot create " + path_.string() + ": " +
+                            error.message());
+    }
   }
   ~Staging() {
     if (!committed_) {
@@ -582,10 +586,10 @@ class Staging {
 void check_replaceable(const fs::path& out) {
   std::error_code error;
   if (!fs::exists(out, error)) return;
-  if (!fs::is_directory(out, error)) throw std::runtime_error("--out " + out.string() + " exists and is not a folder");
+  if (!fs::is_directory(out, error)) throw core::UsageError("--out " + out.string() + " exists and is not a folder");
   if (fs::is_empty(out, error) || fs::exists(out / "report.md", error)) return;
-  throw std::runtime_error("--out " + out.string() +
-                           " exists and is neither empty nor a curvtrack report; refusing to replace it");
+  throw core::UsageError("--out " + out.string() +
+                         " exists and is neither empty nor a curvtrack report; refusing to replace it");
 }
 
 void move_into_place(const fs::path& staged, const fs::path& out) {
@@ -596,13 +600,13 @@ void move_into_place(const fs::path& staged, const fs::path& out) {
     old = out.parent_path() / ("." + out.filename().string() + ".old-" + std::to_string(::getpid()));
     fs::remove_all(old, error);
     fs::rename(out, old, error);
-    if (error) throw std::runtime_error("cannot move the previous report " + out.string() + " aside: " + error.message());
+    if (error) throw core::DataError("cannot move the previous report " + out.string() + " aside: " + error.message());
   }
   fs::rename(staged, out, error);
   if (error) {
     std::error_code ignored;
     if (!old.empty()) fs::rename(old, out, ignored);
-    throw std::runtime_error("cannot move the report into " + out.string() + ": " + error.message());
+    throw core::DataError("cannot move the report into " + out.string() + ": " + error.message());
   }
   if (!old.empty()) fs::remove_all(old, error);
 }
@@ -969,7 +973,7 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   }
 
   const std::vector<const LoadedRun*> runs = sorted_runs(result.runs, arms);
-  Staging staging(out.parent_path() / ("." + out.filename().string() + ".partial-" + std::to_string(::getpid())));
+  Staging staging(out.parent_path() / ("." + out.filename().string() + ".partial-" + std::to_string(::getpid())), out);
   const fs::path figures_dir = staging.path() / "figures";
 
   const std::vector<Figure> figures = build_figures(runs, arms, result.compared);

@@ -38,7 +38,7 @@ JsonLog::JsonLog(std::filesystem::path path, std::optional<std::int64_t> resume_
     if (kept != text) core::write_file_atomically(path_, kept);
   }
   file_ = std::fopen(path_.c_str(), "a");
-  if (file_ == nullptr) throw std::runtime_error("cannot append to " + path_.string() + ": " + std::strerror(errno));
+  if (file_ == nullptr) throw core::DataError("cannot append to " + path_.string() + ": " + std::strerror(errno));
 }
 
 JsonLog::~JsonLog() {
@@ -48,7 +48,7 @@ JsonLog::~JsonLog() {
 void JsonLog::append(const nlohmann::json& record) {
   std::string line = record.dump() + "\n";
   if (std::fputs(line.c_str(), file_) < 0 || std::fflush(file_) != 0) {
-    throw std::runtime_error("cannot write " + path_.string() + ": " + std::strerror(errno));
+    throw core::DataError("cannot write " + path_.string() + ": " + std::strerror(errno));
   }
 }
 

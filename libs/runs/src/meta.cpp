@@ -18,6 +18,18 @@ RunMeta::RunMeta(std::filesystem::path path) : path_(std::move(path)) {
     throw core::DataError(path_.string() + " is not valid JSON: " + error.what());
   }
   if (!data_.is_object()) throw core::DataError(path_.string() + " is not a JSON object");
+  // The fields that are read back: a wrong type is a damaged file, named here rather than
+  // surfacing later as a JSON type error without a file name.
+  auto check = [&](const char* key, bool (nlohmann::json::*is_type)() const noexcept, const char* type) {
+    if (data_.contains(key) && !(data_[key].*is_type)()) {
+      throw core::DataError(path_.string() + ": \"" + key + "\" is " + data_[key].dump().substr(0, 40) + ", not " + type);
+    }
+  };
+  check("status", &nlohmann::json::is_string, "a string");
+  check("processes", &nlohmann::json::is_number_integer, "an integer");
+  check("checkpoint_step", &nlohmann::json::is_number_integer, "an integer");
+  check("train_seconds", &nlohmann::json::is_number, "a number");
+  check("probe_seconds", &nlohmann::json::is_number, "a number");
 }
 
 void RunMeta::save() const { core::write_file_atomically(path_, data_.dump(2) + "\n"); }

@@ -58,7 +58,7 @@ MetricsTable::MetricsTable(std::filesystem::path path, std::vector<std::string> 
     core::write_file_atomically(path_, header);
   }
   file_ = std::fopen(path_.c_str(), "a");
-  if (file_ == nullptr) throw std::runtime_error("cannot append to " + path_.string() + ": " + std::strerror(errno));
+  if (file_ == nullptr) throw core::DataError("cannot append to " + path_.string() + ": " + std::strerror(errno));
 }
 
 MetricsTable::~MetricsTable() {
@@ -74,7 +74,7 @@ void MetricsTable::append(const MetricsRow& row) {
   }
   line += "\n";
   if (std::fputs(line.c_str(), file_) < 0 || std::fflush(file_) != 0) {
-    throw std::runtime_error("cannot write " + path_.string() + ": " + std::strerror(errno));
+    throw core::DataError("cannot write " + path_.string() + ": " + std::strerror(errno));
   }
 }
 

@@ -16,7 +16,7 @@ std::filesystem::path RunDirectory::checkpoint(std::int64_t step) const {
 void RunDirectory::create() const {
   std::error_code error;
   std::filesystem::create_directories(checkpoints(), error);
-  if (error) throw std::runtime_error("cannot create run directory " + root_.string() + ": " + error.message());
+  if (error) throw core::DataError("cannot create run directory " + root_.string() + ": " + error.message());
 }
 
 std::optional<std::int64_t> RunDirectory::latest_step() const {

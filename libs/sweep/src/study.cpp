@@ -8,6 +8,7 @@
 #include <set>
 #include <system_error>
 
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 
@@ -69,9 +70,12 @@ std::string read_study_text(const fs::path& file) {
   std::error_code error;
   if (!fs::exists(file, error)) throw UsageError("study file " + file.string() + " does not exist");
   if (fs::is_directory(file, error)) throw UsageError("study file " + file.string() + " is a directory");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UsageError("cannot read study file " + file.string());
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  try {
+    text = core::read_file(file);
+  } catch (const core::DataError& read_error) {
+    throw UsageError("cannot read study file " + file.string() + " (" + read_error.what() + ")");
+  }
   if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
   return text;
 }

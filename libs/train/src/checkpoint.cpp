@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/fault_injection.hpp"
 #include "curvtrack/core/hash.hpp"
 #include "curvtrack/core/text.hpp"
 
@@ -19,6 +21,27 @@ namespace {
 
 std::filesystem::path fingerprint_path(const std::filesystem::path& checkpoint) {
   return checkpoint.string() + ".fnv";
+}
+
+// Fault injection for the crash tests (tests/integration/test_fault_injection.cpp):
+// CURVTRACK_FAULT_KILL_IN_CHECKPOINT=N[:PHASE] makes the N-th checkpoint written by this
+// process (1-based) die of SIGKILL at PHASE: "data" (default) halfway through writing
+// step-S.pt's temporary file, "fingerprint" after step-S.pt is in place but before its .fnv,
+// "latest" before LATEST is moved, "done" after LATEST but before meta.json records it.
+enum class KillPhase { kNone, kData, kFingerprint, kLatest, kDone };
+
+KillPhase kill_phase_for_this_checkpoint() {
+  static int written = 0;
+  ++written;
+  const char* request = std::getenv("CURVTRACK_FAULT_KILL_IN_CHECKPOINT");
+  if (request == nullptr || *request == '\0') return KillPhase::kNone;
+  std::string text = request;
+  std::string phase = text.find(':') == std::string::npos ? "data" : text.substr(text.find(':') + 1);
+  if (std::atoi(text.c_str()) != written) return KillPhase::kNone;
+  if (phase == "fingerprint") return KillPhase::kFingerprint;
+  if (phase == "latest") return KillPhase::kLatest;
+  if (phase == "done") return KillPhase::kDone;
+  return KillPhase::kData;
 }
 
 // True when the fingerprint file next to the checkpoint matches its bytes.
@@ -78,9 +101,20 @@ void save_checkpoint(const runs::RunDirectory& run, models::Network& network, co
   std::ostringstream bytes;
   archive.save_to(bytes);
   std::filesystem::path path = run.checkpoint(state.step);
+  KillPhase kill = kill_phase_for_this_checkpoint();
+  if (kill == KillPhase::kData) core::kill_during_next_atomic_write(bytes.str().size() / 2);
   core::write_file_atomically(path, bytes.str());
-  core::write_file_atomically(fingerprint_path(path), core::fnv1a64_hex(bytes.str()) + "\n");
+  if (kill == KillPhase::kFingerprint) core::kill_now();
+  try {
+    core::write_file_atomically(fingerprint_path(path), core::fnv1a64_hex(bytes.str()) + "\n");
+  } catch (const std::exception&) {
+    std::error_code ignored;  // no checkpoint without its fingerprint (a full disk, say)
+    std::filesystem::remove(path, ignored);
+    throw;
+  }
+  if (kill == KillPhase::kLatest) core::kill_now();
   run.set_latest(state.step);
+  if (kill == KillPhase::kDone) core::kill_now();
 }
 
 TrainerState load_checkpoint(const std::filesystem::path& path, models::Network& network, Optimizer* optimizer) {

@@ -52,6 +52,9 @@ class Loop {
       for (Callback* callback : callbacks_) callback->before_step(state_.step, setup_.network, value);
       if (!one_step(value)) return finish(runs::status::kDiverged);
     }
+    // The final checkpoint, like every other, precedes the probe of its step: a run killed
+    // after it re-probes the end from the same warm-start state, to the same record.
+    checkpoint();
     schedules::ScheduleValue last = setup_.schedule.at(total_ - 1);
     for (Callback* callback : callbacks_) callback->before_step(total_, setup_.network, last);
     runs::MetricsRow row = {{"step", static_cast<double>(total_)},
@@ -59,7 +62,6 @@ class Loop {
                             {"weight_norm", global_norm(setup_.network.parameters())}};
     add_evaluation(row);
     metrics_.append(row);
-    checkpoint();
     return finish(runs::status::kCompleted);
   }
 

@@ -78,8 +78,9 @@ void reestimate_batch_norm(Network& network, const at::Tensor& inputs, std::int6
 /// a bad spec and core::DataError for a missing or unusable model file.
 std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed);
 
-/// Runs one small batch through the network and checks that it maps `sample` inputs
-/// [n, C, H, W] to logits [n, classes]; throws core::DataError naming the model otherwise.
+/// Checks that the parameters and buffers are finite, then runs one small batch through the
+/// network and checks that it maps `sample` inputs [n, C, H, W] to finite logits [n, classes];
+/// throws core::DataError naming the model (and the parameter) otherwise.
 void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes);
 
 }  // namespace curvtrack::models
