@@ -36,11 +36,14 @@ LanczosResult lanczos(const OperatorRef& op, const Eigen::Ref<const Eigen::Vecto
     op.perform_op(q.col(j).data(), w.data());
     ++steps;
     alpha[j] = q.col(j).dot(w);
-    // Full re-orthogonalisation, twice: one classical Gram-Schmidt pass loses orthogonality
-    // in proportion to the condition of the basis; a second restores it to rounding.
+    // Full re-orthogonalisation by classical Gram-Schmidt. One pass loses orthogonality in
+    // proportion to the cancellation in it; when w shrank below 1/sqrt(2) of its length a
+    // second pass restores it to rounding ("twice is enough", Daniel-Gragg-Kaufman-Stewart).
     for (int pass = 0; pass < 2; ++pass) {
+      const double before = w.norm();
       const auto basis = q.leftCols(j + 1);
       w.noalias() -= basis * (basis.transpose() * w);
+      if (w.norm() > before * M_SQRT1_2) break;
     }
     scale = std::max(scale, std::abs(alpha[j]));
     if (j == m - 1) break;
