@@ -468,6 +468,10 @@ std::vector<Case> config_cases() {
        2, {"study.ini", "throtle", "throttle"}},
       {"study file binary", [](CaseDir& c) { return study_with(c, std::string("\x00\x01\x02", 3)); },
        2, {"study.ini:1:", "binary"}},
+      {"study arm value out of range", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.policy = constant\nschedule.lr = -0.1\n"); },
+       2, {"study.ini", "arm a", "schedule.lr", "-0.1"}},
+      {"study arm key unknown", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.policy = constant\nschedule.lrr = 0.1\n"); },
+       2, {"study.ini", "arm a", "schedule.lrr"}},
   };
 }
 
@@ -738,7 +742,7 @@ TEST_CASE("crash damage in a run directory is recovered to the uninterrupted run
          std::ofstream(run / "curvature.jsonl", std::ios::app) << "{\"step\": 40, \"top\": {\"val";
          std::ofstream(run / "metrics.csv", std::ios::app) << "40,5,0.1";
        }, {}},
-      {"corrupted LATEST", [](const fs::path& run) { write(run / "checkpoints/LATEST", "4\x7f0\n"); },
+      {"corrupted LATEST", [](const fs::path& run) { write(run / "checkpoints/LATEST", "4\x7f" "0\n"); },
        {"checkpoints/LATEST is corrupt"}},
       {"LATEST naming a missing checkpoint", [](const fs::path& run) { write(run / "checkpoints/LATEST", "50\n"); },
        {"checkpoints/LATEST names step 50"}},

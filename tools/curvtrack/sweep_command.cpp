@@ -10,11 +10,14 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/config.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/sweep/local_pool.hpp"
 #include "curvtrack/sweep/process.hpp"
 #include "curvtrack/sweep/slurm.hpp"
 #include "curvtrack/sweep/study.hpp"
+#include "run_config.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -102,6 +105,22 @@ int run_slurm(const sweep::Study& study, const std::vector<sweep::StudyRun>& run
   return 0;
 }
 
+// Resolves one run's config as `train` will (base file, then the arm's and the run's --set)
+// and checks its schedule when the step count is known without loading data, so a bad arm
+// fails here, naming the arm, instead of as failed runs.
+void check_run_config(const sweep::Study& study, const sweep::StudyRun& run) {
+  try {
+    core::Config config(run_schema());
+    config.load_file(study.base);
+    for (const auto& assignment : run.overrides) config.set(assignment);
+    if (config.has("train.steps") && !(config.has("schedule.lr_max") && config.get("schedule.lr_max") == "auto")) {
+      schedules::make_schedule(config.section("schedule"), config.get_int("train.steps"));
+    }
+  } catch (const core::UsageError& error) {
+    throw core::UsageError(study.file.string() + ": arm " + run.arm + ": " + error.what());
+  }
+}
+
 }  // namespace
 
 int run_sweep(const Arguments& arguments) {
@@ -134,6 +153,7 @@ int run_sweep(const Arguments& arguments) {
   }
   bool report = study.report || values["report"].as<bool>();
   std::vector<sweep::StudyRun> runs = sweep::expand(study);
+  for (const auto& run : runs) check_run_config(study, run);
   const fs::path self = sweep::self_executable();
 
   sweep::LocalPoolOptions pool;

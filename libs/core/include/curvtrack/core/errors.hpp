@@ -11,7 +11,7 @@ enum class ExitCode : int {
   kSuccess = 0,
   kFailure = 1,       ///< anything not covered below
   kUsage = 2,         ///< bad command line, configuration or argument value
-  kData = 3,          ///< input data (dataset, model file, run directory) missing or malformed
+  kData = 3,          ///< input data (dataset, model file, run directory) missing or malformed, or an output not writable
   kPreempted = 75,    ///< stopped on a signal after writing a resumable checkpoint
 };
 
