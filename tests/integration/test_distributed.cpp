@@ -183,6 +183,19 @@ TEST_CASE("a rank that never arrives stops the tool with an error naming it", "[
   CHECK_FALSE(fs::exists(dir.path() / "out.json"));
 }
 
+TEST_CASE("a bad --dist-timeout or a batch too small to split is a usage error", "[integration][dist]") {
+  TempDir dir;
+  auto timeout = run_tool({"spectrum", "--model", "mlp:784-32-10:tanh", "--dist-timeout", "0"});
+  CHECK(timeout.exit_code == 2);
+  CHECK_THAT(timeout.err, Contains("--dist-timeout must be > 0"));
+  auto arguments = train_arguments(dir.path() / "run", 40);
+  arguments.insert(arguments.end(), {"--set", "data.batch_size=1", "--dist-timeout", "30"});
+  auto codes = run_two_ranks(arguments, dir.path() / "logs");
+  CHECK(codes == std::make_pair(2, 2));
+  CHECK_THAT(slurp(dir.path() / "logs/rank0/spawn.err"), Contains("data.batch_size = 1") && Contains("2 ranks"));
+  CHECK_FALSE(fs::exists(dir.path() / "run/metrics.csv"));
+}
+
 TEST_CASE("data-parallel training over two ranks equals one rank with the whole batch, and resumes on one rank",
           "[integration][dist]") {
   TempDir dir;

@@ -57,7 +57,7 @@ TEST_CASE("a checkpoint restores parameters, optimizer state and trainer state e
   auto network = models::make_network("mlp:16-5-3:tanh", 1);
   auto optimizer = train::make_optimizer(network->parameters(), {});
   take_steps(*network, *optimizer, 3);
-  train::save_checkpoint(temp.run, *network, *optimizer, {3, 1.25});
+  train::save_checkpoint(temp.run, *network, *optimizer, {3, 1.25, {}});
   REQUIRE(temp.run.latest_step() == 3);
 
   auto restored = models::make_network("mlp:16-5-3:tanh", 2);
@@ -78,8 +78,8 @@ TEST_CASE("a damaged checkpoint is refused and the newest good one is used inste
   TempRun temp;
   auto network = models::make_network("mlp:16-5-3:tanh", 1);
   auto optimizer = train::make_optimizer(network->parameters(), {});
-  train::save_checkpoint(temp.run, *network, *optimizer, {10, 1.0});
-  train::save_checkpoint(temp.run, *network, *optimizer, {20, 1.0});
+  train::save_checkpoint(temp.run, *network, *optimizer, {10, 1.0, {}});
+  train::save_checkpoint(temp.run, *network, *optimizer, {20, 1.0, {}});
   flip_a_byte(temp.run.checkpoint(20));
   REQUIRE_THROWS_AS(train::load_checkpoint(temp.run.checkpoint(20), *network, optimizer.get()), core::DataError);
   REQUIRE(train::latest_good_checkpoint(temp.run) == 10);

@@ -22,7 +22,7 @@ std::function<void(at::Tensor&)> sum_over(const dist::ProcessGroup& group) {
 
 void check_batch_split(const train::TrainerOptions& trainer, int ranks) {
   if (trainer.batches.batch_size < ranks) {
-    throw core::UsageError("train.batch_size = " + std::to_string(trainer.batches.batch_size) +
+    throw core::UsageError("data.batch_size = " + std::to_string(trainer.batches.batch_size) +
                            " is the batch over all ranks and cannot be split over " + std::to_string(ranks) + " ranks");
   }
 }
