@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/probe.hpp"
 #include "curvtrack/dist/process_group.hpp"
 #include "curvtrack/train/optimizer.hpp"
 #include "curvtrack/train/step.hpp"
@@ -173,4 +174,50 @@ TEST_CASE("a data-parallel step over two ranks equals one step on the whole batc
   CHECK(results[0][1].loss == results[1][1].loss);
   CHECK(at::equal(weights[0], weights[1]));
   CHECK(at::equal(buffers[0], buffers[1]));  // BatchNorm running statistics averaged over the ranks
+}
+
+TEST_CASE("a curvature probe with its products split over two ranks measures what one process does",
+          "[unit][dist]") {
+  const std::string spec = "mlp:16-5-3:tanh";
+  const std::int64_t examples = 31;
+  auto probe_set = [&] {
+    testing::Problem problem = testing::make_problem(spec, examples, 4, 3);
+    return data::Dataset{problem.inputs.to(at::kFloat), problem.labels, 3, "test", "make_problem"};
+  };
+  curvature::ProbeOptions options;
+  options.top_k = 2;
+  options.trace = "hutchinson";
+  options.trace_samples = 8;
+  options.esd_steps = 6;
+  options.esd_runs = 1;
+  options.tol = 1e-10;
+  options.test_hessian = true;
+  curvature::StepContext context;
+  context.stability_limit = 3.8;
+
+  testing::Problem whole = testing::make_problem(spec, examples, 4, 3);
+  curvature::CurvatureProbe single(options, probe_set(), probe_set());
+  nlohmann::json expected = single.measure(*whole.network, context);
+
+  nlohmann::json records[2];
+  testing::Problem problems[2] = {testing::make_problem(spec, examples, 4, 3), testing::make_problem(spec, examples, 4, 3)};
+  data::Dataset sets[2] = {probe_set(), probe_set()};
+  on_two_ranks([&](const dist::ProcessGroup& group) {
+    const int rank = group.rank();
+    curvature::CurvatureProbe probe(options, sets[rank], sets[rank]);
+    probe.split_products(rank, group.ranks(), [&group](at::Tensor& t) { group.sum(t); });
+    records[rank] = probe.measure(*problems[rank].network, context);
+  });
+  for (const auto& record : records) {
+    for (int i = 0; i < 2; ++i) {
+      CHECK(record["top"]["values"][i].get<double>() ==
+            Approx(expected["top"]["values"][i].get<double>()).epsilon(1e-10));
+    }
+    CHECK(record["trace"]["value"].get<double>() == Approx(expected["trace"]["value"].get<double>()).epsilon(1e-10));
+    CHECK(record["esd"]["trace_estimate"].get<double>() ==
+          Approx(expected["esd"]["trace_estimate"].get<double>()).epsilon(1e-10));
+    CHECK(record["test_hessian"]["trace"]["value"].get<double>() ==
+          Approx(expected["test_hessian"]["trace"]["value"].get<double>()).epsilon(1e-10));
+    CHECK(record["hvps"] == expected["hvps"]);
+  }
 }

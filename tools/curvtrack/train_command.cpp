@@ -54,7 +54,10 @@ int run_train(const Arguments& arguments) {
   }
   // Everything that can be checked is checked before the run directory is written.
   std::unique_ptr<RunProbe> run_probe;
-  if (probing_enabled(prepared.config)) run_probe = std::make_unique<RunProbe>(prepared, resources);
+  if (probing_enabled(prepared.config)) {
+    run_probe = std::make_unique<RunProbe>(prepared, resources);
+    run_probe->probe().split_products(ranks->rank(), ranks->ranks(), sum_over(*ranks));
+  }
   // Every rank has read the run directory before rank 0 writes to it; the other ranks keep
   // their (identical) bookkeeping in a private folder that is removed when they end.
   check_batch_split(resources.trainer, ranks->ranks());

@@ -112,7 +112,7 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   }
   record["weight_norm"] = weight_norms(network);
 
-  HvpOperator op(network, train_probe_.images, train_probe_.labels, {options_.batch_size, true, 0, {}});
+  HvpOperator op = hessian_of(network, train_probe_);
   record["gradient_norm"] = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 
@@ -178,8 +178,24 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   return record;
 }
 
+void CurvatureProbe::split_products(int rank, int ranks, std::function<void(at::Tensor&)> sum) {
+  rank_ = rank;
+  ranks_ = ranks;
+  sum_over_ranks_ = ranks > 1 ? std::move(sum) : nullptr;
+}
+
+HvpOperator CurvatureProbe::hessian_of(models::Network& network, const data::Dataset& set) const {
+  HvpOptions hvp{options_.batch_size, true, 0, {}};
+  const std::int64_t n = set.images.size(0);
+  if (!sum_over_ranks_ || n < ranks_) return HvpOperator(network, set.images, set.labels, hvp);
+  hvp.total_examples = n;
+  hvp.sum_over_ranks = sum_over_ranks_;
+  const std::int64_t begin = rank_ * n / ranks_, end = (rank_ + 1) * n / ranks_;
+  return HvpOperator(network, set.images.slice(0, begin, end), set.labels.slice(0, begin, end), hvp);
+}
+
 nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
-  HvpOperator op(network, test_probe_.images, test_probe_.labels, {options_.batch_size, true, 0, {}});
+  HvpOperator op = hessian_of(network, test_probe_);
   linalg::EigenOptions eigen;
   eigen.k = std::max(1, options_.top_k);
   eigen.tol = options_.tol;

@@ -7,10 +7,12 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/models/network.hpp"
 
@@ -70,7 +72,15 @@ class CurvatureProbe {
   /// Restores state() output.
   void load_state(const std::vector<at::Tensor>& state);
 
+  /// With several ranks probing the same network: this rank's HVPs (eigenvalues, trace,
+  /// density, test-set Hessian) cover only its contiguous share of each probe set and are
+  /// summed over the ranks by `sum`; the cheaper measures use the whole sets on every rank.
+  void split_products(int rank, int ranks, std::function<void(at::Tensor&)> sum);
+
  private:
+  // The Hessian operator of `set` at the network, over this rank's share of it.
+  HvpOperator hessian_of(models::Network& network, const data::Dataset& set) const;
+
   nlohmann::json measure_test_hessian(models::Network& network, std::uint64_t seed);
   nlohmann::json measure_sharpnesses(models::Network& network);
   nlohmann::json measure_slices(models::Network& network);
@@ -79,6 +89,9 @@ class CurvatureProbe {
   data::Dataset train_probe_;
   data::Dataset test_probe_;
   std::vector<Eigen::VectorXd> previous_top_;
+  int rank_ = 0;
+  int ranks_ = 1;
+  std::function<void(at::Tensor&)> sum_over_ranks_;
 };
 
 /// Global and per-parameter L2 norms of the network's weights.
