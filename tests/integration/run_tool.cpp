@@ -130,6 +130,14 @@ nlohmann::json without_seconds(nlohmann::json value) {
 
 }  // namespace
 
+nlohmann::json meta_of(const std::filesystem::path& run_dir) {
+  try {
+    return nlohmann::json::parse(slurp(run_dir / "meta.json"));
+  } catch (const std::exception&) {
+    return nlohmann::json::object();
+  }
+}
+
 std::vector<nlohmann::json> curvature_records(const std::filesystem::path& path) {
   std::vector<nlohmann::json> records;
   std::istringstream lines(slurp(path));

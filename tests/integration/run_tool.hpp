@@ -62,6 +62,9 @@ std::string slurp(const std::filesystem::path& path);
 /// wall-clock fields ("seconds" at any depth): what a resumed run must reproduce exactly.
 std::vector<nlohmann::json> curvature_records(const std::filesystem::path& path);
 
+/// A run directory's meta.json ({} when it is missing or not JSON, e.g. before the run began).
+nlohmann::json meta_of(const std::filesystem::path& run_dir);
+
 /// Path of a model under tests/fixtures/models.
 std::string fixture_model(const std::string& name);
 

@@ -276,7 +276,7 @@ TEST_CASE("a study with ranks_per_run = 2 runs each run over two Slurm tasks, to
   for (const auto& entry : fs::directory_iterator(dir.path() / "slurm/slurm/logs")) logs += slurp(entry.path());
   INFO(logs);
   REQUIRE(completed());
-  auto meta = nlohmann::json::parse(slurp(run / "meta.json"));
+  auto meta = meta_of(run);
   CHECK(meta["ranks"]["count"] == 2);
   CHECK_THAT(meta["ranks"]["launcher"].get<std::string>(), Contains("srun"));
   check_same_run(dir.path() / "local/onecycle/seed-0", run);

@@ -34,6 +34,7 @@
 #include "run_tool.hpp"
 
 using curvtrack::testing::curvature_records;
+using curvtrack::testing::meta_of;
 using curvtrack::testing::run_tool;
 using curvtrack::testing::slurp;
 using curvtrack::testing::spawn_tool;
@@ -62,13 +63,6 @@ bool wait_until(const std::function<bool()>& done, double seconds) {
   return true;
 }
 
-nlohmann::json meta_of(const fs::path& run) {
-  try {
-    return nlohmann::json::parse(slurp(run / "meta.json"));
-  } catch (const std::exception&) {
-    return nlohmann::json::object();
-  }
-}
 
 // The text up to and including the last newline: what a reader takes as complete lines.
 std::string complete_lines(const std::string& text) {

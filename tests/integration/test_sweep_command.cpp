@@ -24,9 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using curvtrack::testing::meta_of;
 using curvtrack::testing::slurp;
 
-nlohmann::json meta_of(const fs::path& run) { return nlohmann::json::parse(slurp(run / "meta.json")); }
 
 const std::vector<std::string> kRuns = {"constant/seed-0", "constant/seed-1", "onecycle/seed-0", "onecycle/seed-1"};
 

@@ -21,9 +21,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using curvtrack::testing::meta_of;
 using curvtrack::testing::slurp;
 
-nlohmann::json meta_of(const fs::path& run) { return nlohmann::json::parse(slurp(run / "meta.json")); }
 
 // A small, fast 1cycle run on synthetic data; long enough (a few seconds) to be interrupted.
 std::vector<std::string> synthetic_run(const fs::path& run_dir, std::int64_t steps) {
