@@ -10,6 +10,7 @@
 #include <functional>
 #include <thread>
 
+#include "curvtrack/core/shares.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/curvature/probe.hpp"
 #include "curvtrack/dist/process_group.hpp"
@@ -104,7 +105,7 @@ TEST_CASE("the HVP over two ranks' shares equals the dense Hessian of the whole 
   testing::Problem problems[2] = {testing::make_problem(spec, examples, 4, 3), testing::make_problem(spec, examples, 4, 3)};
   on_two_ranks([&](const dist::ProcessGroup& group) {
     testing::Problem& problem = problems[group.rank()];
-    dist::Share share = dist::share_of(examples, group.rank(), group.ranks());
+    core::Share share = core::share_of(examples, group.rank(), group.ranks());
     curvature::HvpOptions options;
     options.batch_size = 4;
     options.total_examples = examples;
@@ -146,7 +147,7 @@ TEST_CASE("a data-parallel step over two ranks equals one step on the whole batc
   testing::Problem problems[2] = {testing::make_problem(spec, batch, 4, 3), testing::make_problem(spec, batch, 4, 3)};
   on_two_ranks([&](const dist::ProcessGroup& group) {
     testing::Problem& problem = problems[group.rank()];
-    dist::Share share = dist::share_of(batch, group.rank(), group.ranks());
+    core::Share share = core::share_of(batch, group.rank(), group.ranks());
     train::DataParallel parallel{group.rank(), group.ranks(), [&group](at::Tensor& t) { group.sum(t); }};
     at::Tensor inputs = problem.inputs.slice(0, share.begin, share.end);
     at::Tensor labels = problem.labels.slice(0, share.begin, share.end);

@@ -3,7 +3,6 @@
 #include <map>
 
 #include "curvtrack/core/errors.hpp"
-#include "curvtrack/dist/process_group.hpp"
 #include "curvtrack/dist/rank_environment.hpp"
 
 using namespace curvtrack;
@@ -71,21 +70,4 @@ TEST_CASE("Slurm node lists give their first host", "[unit]") {
   CHECK(dist::first_host("a,b") == "a");
   CHECK(dist::first_host("gpu[3,5-9],cpu1") == "gpu3");
   CHECK(dist::first_host("n[10-12]") == "n10");
-}
-
-TEST_CASE("shares split items into contiguous blocks differing by at most one", "[unit]") {
-  for (std::int64_t items : {1, 7, 10, 1023}) {
-    for (int ranks : {1, 2, 3, 4}) {
-      std::int64_t next = 0, smallest = items, largest = 0;
-      for (int rank = 0; rank < ranks; ++rank) {
-        dist::Share share = dist::share_of(items, rank, ranks);
-        REQUIRE(share.begin == next);
-        next = share.end;
-        smallest = std::min(smallest, share.end - share.begin);
-        largest = std::max(largest, share.end - share.begin);
-      }
-      CHECK(next == items);
-      CHECK(largest - smallest <= 1);
-    }
-  }
 }

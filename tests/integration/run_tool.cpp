@@ -1,3 +1,5 @@
+#include "test_prelude.hpp"
+
 #include "run_tool.hpp"
 
 #include <fcntl.h>
@@ -129,6 +131,20 @@ nlohmann::json without_seconds(nlohmann::json value) {
 }
 
 }  // namespace
+
+std::string local_slurm_conf() {
+  if (std::system("command -v sbatch >/dev/null 2>&1 && command -v srun >/dev/null 2>&1") != 0) {
+    WARN("sbatch/srun not found: Slurm test skipped (apt-get install slurmctld slurmd slurm-client munge)");
+    return "";
+  }
+  const std::string script = std::string(CURVTRACK_SOURCE_DIR) + "/scripts/slurm-local.sh";
+  if (std::system((script + " start >/dev/null 2>&1").c_str()) != 0) {
+    WARN("the local Slurm cluster did not start (" + script + " start): Slurm test skipped");
+    return "";
+  }
+  const char* state = std::getenv("CURVTRACK_SLURM_DIR");
+  return std::string(state ? state : "/tmp/curvtrack-slurm") + "/etc/slurm.conf";
+}
 
 nlohmann::json meta_of(const std::filesystem::path& run_dir) {
   try {

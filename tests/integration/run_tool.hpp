@@ -62,6 +62,10 @@ std::string slurp(const std::filesystem::path& path);
 /// wall-clock fields ("seconds" at any depth): what a resumed run must reproduce exactly.
 std::vector<nlohmann::json> curvature_records(const std::filesystem::path& path);
 
+/// The local Slurm cluster's slurm.conf, starting it with scripts/slurm-local.sh if need be;
+/// "" (after a Catch2 warning) where Slurm is not installed or does not start.
+std::string local_slurm_conf();
+
 /// A run directory's meta.json ({} when it is missing or not JSON, e.g. before the run began).
 nlohmann::json meta_of(const std::filesystem::path& run_dir);
 

@@ -71,13 +71,6 @@ double json_gap(const nlohmann::json& a, const nlohmann::json& b) {
   return a == b ? 0.0 : INFINITY;
 }
 
-nlohmann::json lines_as_json(const fs::path& path) {
-  nlohmann::json lines = nlohmann::json::array();
-  std::istringstream text(slurp(path));
-  for (std::string line; std::getline(text, line);) lines.push_back(nlohmann::json::parse(line));
-  return lines;
-}
-
 // metrics.csv as rows of cells (numbers, or null for empty cells).
 nlohmann::json csv_as_json(const fs::path& path) {
   nlohmann::json rows = nlohmann::json::array();
@@ -123,26 +116,10 @@ std::vector<std::string> train_arguments(const fs::path& run_dir, std::int64_t s
 
 void check_same_run(const fs::path& single, const fs::path& ranked) {
   double metrics_gap = json_gap(csv_as_json(ranked / "metrics.csv"), csv_as_json(single / "metrics.csv"));
-  double curvature_gap = json_gap(lines_as_json(ranked / "curvature.jsonl"), lines_as_json(single / "curvature.jsonl"));
+  double curvature_gap = json_gap(curvature_records(ranked / "curvature.jsonl"), curvature_records(single / "curvature.jsonl"));
   INFO("metrics: largest relative difference " << metrics_gap << "; curvature: " << curvature_gap);
   CHECK(metrics_gap < 1e-9);
   CHECK(curvature_gap < 1e-9);
-}
-
-// The local Slurm cluster's slurm.conf (started by scripts/slurm-local.sh if need be); empty,
-// with a warning, where Slurm is not installed or does not start.
-std::string local_slurm_conf() {
-  if (std::system("command -v srun >/dev/null 2>&1") != 0) {
-    WARN("srun not found: Slurm test skipped (apt-get install slurmctld slurmd slurm-client munge)");
-    return "";
-  }
-  const std::string script = std::string(CURVTRACK_SOURCE_DIR) + "/scripts/slurm-local.sh";
-  if (std::system((script + " start >/dev/null 2>&1").c_str()) != 0) {
-    WARN("the local Slurm cluster did not start (" + script + " start): Slurm test skipped");
-    return "";
-  }
-  const char* state = std::getenv("CURVTRACK_SLURM_DIR");
-  return std::string(state ? state : "/tmp/curvtrack-slurm") + "/etc/slurm.conf";
 }
 
 // A one-run study of the training above, with two ranks per run under Slurm.

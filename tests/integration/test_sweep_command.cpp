@@ -15,6 +15,7 @@
 
 #include "run_tool.hpp"
 
+using curvtrack::testing::local_slurm_conf;
 using curvtrack::testing::run_tool;
 using curvtrack::testing::spawn_tool;
 using curvtrack::testing::TempDir;
@@ -141,17 +142,8 @@ TEST_CASE("sweep rejects a bad study with exit code 2 and a message naming the k
 // Needs a Slurm client; starts the single-node test cluster of scripts/slurm-local.sh (root).
 TEST_CASE("the slurm backend runs the study as a requeueing array job, to the same numbers as the local pool",
           "[integration][slurm]") {
-  if (std::system("command -v sbatch >/dev/null 2>&1") != 0) {
-    WARN("sbatch not found: Slurm test skipped (apt-get install slurmctld slurmd slurm-client munge)");
-    return;
-  }
-  const std::string script = std::string(CURVTRACK_SOURCE_DIR) + "/scripts/slurm-local.sh";
-  if (std::system((script + " start >/dev/null 2>&1").c_str()) != 0) {
-    WARN("the local Slurm cluster did not start (" + script + " start): Slurm test skipped");
-    return;
-  }
-  const char* state = std::getenv("CURVTRACK_SLURM_DIR");
-  std::string conf = std::string(state ? state : "/tmp/curvtrack-slurm") + "/etc/slurm.conf";
+  std::string conf = local_slurm_conf();
+  if (conf.empty()) return;
   ::setenv("SLURM_CONF", conf.c_str(), 1);
 
   TempDir dir;

@@ -104,4 +104,11 @@ std::vector<core::ConfigKey> run_schema() {
   return keys;
 }
 
+core::Config resolve_run_config(const std::string& file, const std::vector<std::string>& assignments) {
+  core::Config config(run_schema());
+  if (!file.empty()) config.load_file(file);
+  for (const auto& assignment : assignments) config.set(assignment);
+  return config;
+}
+
 }  // namespace curvtrack::tool

@@ -83,9 +83,7 @@ PreparedRun prepare_run(const RunCommandOptions& command) {
   if (command.resume != "never" && command.resume != "auto") {
     throw core::UsageError("--resume '" + command.resume + "' is not one of never, auto");
   }
-  core::Config config(run_schema());
-  if (!command.config_file.empty()) config.load_file(command.config_file);
-  for (const auto& assignment : command.assignments) config.set(assignment);
+  core::Config config = resolve_run_config(command.config_file, command.assignments);
 
   std::string root = command.run_dir;
   if (root.empty()) {

@@ -16,6 +16,7 @@
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/progress.hpp"
+#include "curvtrack/core/shares.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
@@ -137,7 +138,7 @@ int run_spectrum(const Arguments& arguments) {
                  setup_options.model.c_str(), static_cast<long long>(models::parameter_count(*setup.network)),
                  static_cast<long long>(examples), setup_options.dtype.c_str(), threads, ranks->ranks());
   }
-  dist::Share share = dist::share_of(examples, ranks->rank(), ranks->ranks());
+  core::Share share = core::share_of(examples, ranks->rank(), ranks->ranks());
   hvp_options.total_examples = examples;
   hvp_options.sum_over_ranks = sum_over(*ranks);
   curvature::HvpOperator op(*setup.network, setup.probe.images.slice(0, share.begin, share.end),

@@ -110,9 +110,7 @@ int run_slurm(const sweep::Study& study, const std::vector<sweep::StudyRun>& run
 // fails here, naming the arm, instead of as failed runs.
 void check_run_config(const sweep::Study& study, const sweep::StudyRun& run) {
   try {
-    core::Config config(run_schema());
-    config.load_file(study.base);
-    for (const auto& assignment : run.overrides) config.set(assignment);
+    core::Config config = resolve_run_config(study.base.string(), run.overrides);
     if (config.has("train.steps") && !(config.has("schedule.lr_max") && config.get("schedule.lr_max") == "auto")) {
       schedules::make_schedule(config.section("schedule"), config.get_int("train.steps"));
     }

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/shares.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/curvature/loss_slices.hpp"
 #include "curvtrack/curvature/sharpness.hpp"
@@ -190,8 +191,9 @@ HvpOperator CurvatureProbe::hessian_of(models::Network& network, const data::Dat
   if (!sum_over_ranks_ || n < ranks_) return HvpOperator(network, set.images, set.labels, hvp);
   hvp.total_examples = n;
   hvp.sum_over_ranks = sum_over_ranks_;
-  const std::int64_t begin = rank_ * n / ranks_, end = (rank_ + 1) * n / ranks_;
-  return HvpOperator(network, set.images.slice(0, begin, end), set.labels.slice(0, begin, end), hvp);
+  core::Share share = core::share_of(n, rank_, ranks_);
+  return HvpOperator(network, set.images.slice(0, share.begin, share.end), set.labels.slice(0, share.begin, share.end),
+                     hvp);
 }
 
 nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {

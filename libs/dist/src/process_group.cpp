@@ -148,10 +148,4 @@ void ProcessGroup::barrier() const {
   sum(token);
 }
 
-Share share_of(std::int64_t items, int rank, int ranks) {
-  std::int64_t base = items / ranks, extra = items % ranks;
-  std::int64_t begin = rank * base + std::min<std::int64_t>(rank, extra);
-  return {begin, begin + base + (rank < extra ? 1 : 0)};
-}
-
 }  // namespace curvtrack::dist

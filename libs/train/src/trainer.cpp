@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "curvtrack/core/progress.hpp"
+#include "curvtrack/core/shares.hpp"
 #include "curvtrack/core/signals.hpp"
 #include "curvtrack/train/step.hpp"
 
@@ -93,12 +94,12 @@ class Loop {
     return requests;
   }
 
-  // This rank's share of the batch: contiguous, sizes differing by at most one.
+  // This rank's share of the batch.
   std::vector<std::int64_t> share_of_batch(const std::vector<std::int64_t>& indices) const {
     if (!options_.parallel.active()) return indices;
-    const auto n = static_cast<std::int64_t>(indices.size());
-    const std::int64_t rank = options_.parallel.rank, ranks = options_.parallel.ranks;
-    return {indices.begin() + rank * n / ranks, indices.begin() + (rank + 1) * n / ranks};
+    core::Share share = core::share_of(static_cast<std::int64_t>(indices.size()), options_.parallel.rank,
+                                       options_.parallel.ranks);
+    return {indices.begin() + share.begin, indices.begin() + share.end};
   }
 
   // One update; false when the run diverged.

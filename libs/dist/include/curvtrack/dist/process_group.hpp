@@ -42,12 +42,4 @@ class ProcessGroup {
   std::unique_ptr<Connection> connection_;
 };
 
-/// Splits n items over the ranks in contiguous blocks that differ by at most one item:
-/// the half-open range [begin, end) of `rank`.
-struct Share {
-  std::int64_t begin;
-  std::int64_t end;
-};
-Share share_of(std::int64_t items, int rank, int ranks);
-
 }  // namespace curvtrack::dist
