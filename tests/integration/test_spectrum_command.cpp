@@ -88,15 +88,60 @@ TEST_CASE("spectrum on a TorchScript CNN in float32 converges and reports its HV
   auto out = dir.path() / "cnn.json";
   auto run = run_tool({"spectrum", "--model", fixture_model("cnn_small.pt"), "--probe", "test:random:128:5",
                        "--top-k", "2", "--trace", "hutchinson:20", "--esd", "none", "--dtype", "float32",
-                       "--tol", "1e-6", "--out", out.string(), "--quiet"});
+                       "--out", out.string(), "--quiet"});  // --tol auto: 1e-5 in float32
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   REQUIRE(run.err.empty());  // --quiet
   json r = read_json(out);
   REQUIRE(r["settings"]["model"]["parameters"] == 1898);
   REQUIRE(r["settings"]["probe"]["split"] == "test");
+  INFO(r["top"].dump());
+  REQUIRE(r["top"]["tol"] == 1e-5);
   REQUIRE(r["top"]["converged"] == true);
   REQUIRE(r["trace"]["samples"] == 20);
   REQUIRE(r["trace"]["standard_error"].get<double>() > 0);
   REQUIRE_FALSE(r.contains("esd"));
+}
+
+TEST_CASE("spectrum: unrestarted and restarted Lanczos agree; float32 gets a tolerance it can reach", "[integration]") {
+  if (!std::filesystem::exists(kFashionRoot)) {
+    WARN("Fashion-MNIST not installed: skipped");
+    return;
+  }
+  TempDir dir;
+  auto spectrum = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"spectrum", "--model", fixture_model("mlp_784_16_10_tanh.pt"), "--probe",
+                                     "train:first:256", "--top-k", "3", "--bottom-k", "1", "--trace", "none",
+                                     "--esd", "none", "--threads", "1", "--quiet", "--out", (dir.path() / name).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto run = run_tool(args);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    return read_json(dir.path() / name);
+  };
+  json lanczos = spectrum("lanczos.json", {"--dtype", "float64"});
+  json restarted = spectrum("restarted.json", {"--dtype", "float64", "--eigensolver", "restarted"});
+  for (const char* side : {"top", "bottom"}) {
+    INFO(side << ": lanczos " << lanczos[side].dump() << "\nrestarted " << restarted[side].dump());
+    REQUIRE(lanczos[side]["converged"] == true);
+    REQUIRE(restarted[side]["converged"] == true);
+    REQUIRE(lanczos[side]["tol"] == 1e-10);
+    REQUIRE(lanczos[side]["lanczos_steps"].get<int>() > 0);
+    REQUIRE(restarted[side]["lanczos_steps"] == 0);
+    for (std::size_t i = 0; i < lanczos[side]["values"].size(); ++i) {
+      const double a = lanczos[side]["values"][i], b = restarted[side]["values"][i];
+      REQUIRE(std::abs(a - b) <= 1e-8 * std::abs(b) + 1e-10 * lanczos["top"]["values"][0].get<double>());
+    }
+  }
+  json single = spectrum("float32.json", {"--dtype", "float32"});
+  INFO(single["top"].dump());
+  REQUIRE(single["top"]["tol"] == 1e-5);
+  REQUIRE(single["top"]["converged"] == true);
+  for (const auto& residual : single["top"]["relative_residuals"]) REQUIRE(residual.get<double>() <= 1e-5);
+
+  auto bad = run_tool({"spectrum", "--model", fixture_model("mlp_784_16_10_tanh.pt"), "--eigensolver", "arnoldi",
+                       "--out", (dir.path() / "bad.json").string()});
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE(bad.err.find("--eigensolver 'arnoldi' is not one of lanczos, restarted") != std::string::npos);
+  REQUIRE_FALSE(std::filesystem::exists(dir.path() / "bad.json"));
 }

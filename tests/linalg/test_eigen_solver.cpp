@@ -28,14 +28,16 @@ VectorXd clustered_spectrum(Eigen::Index n) {
 }
 
 // Checks values against the dense oracle, unit vectors, and that reported residuals are true ones.
-void check_against_dense(const MatrixXd& a, Spectrum which, int k) {
+void check_against_dense(const MatrixXd& a, Spectrum which, int k, EigenMethod method) {
   DenseOperator op(a);
   EigenOptions options;
   options.k = k;
+  options.method = method;
   const EigenResult result = extreme_eigenpairs(op, which, options);
   Eigen::SelfAdjointEigenSolver<MatrixXd> oracle(a, Eigen::EigenvaluesOnly);
   const VectorXd& all = oracle.eigenvalues();  // ascending
-  INFO("status " << result.status << ", products " << result.products << ", restarts " << result.restarts);
+  INFO(method_name(method) << ": status " << result.status << ", products " << result.products << ", restarts "
+                            << result.restarts);
   REQUIRE(result.converged);
   REQUIRE(result.status == "converged");
   REQUIRE(result.values.size() == k);
@@ -58,15 +60,19 @@ void check_against_dense(const MatrixXd& a, Spectrum which, int k) {
 
 TEST_CASE("top-k and bottom-k eigenvalues match the dense solver on a spread spectrum", "[unit]") {
   const MatrixXd a = testing::with_spectrum(spread_spectrum(300), 11);
-  check_against_dense(a, Spectrum::kLargest, 5);
-  check_against_dense(a, Spectrum::kSmallest, 5);
-  check_against_dense(a, Spectrum::kLargest, 1);
+  for (EigenMethod method : {EigenMethod::kLanczos, EigenMethod::kRestarted}) {
+    check_against_dense(a, Spectrum::kLargest, 5, method);
+    check_against_dense(a, Spectrum::kSmallest, 5, method);
+    check_against_dense(a, Spectrum::kLargest, 1, method);
+  }
 }
 
 TEST_CASE("top-k and bottom-k eigenvalues match the dense solver on clustered spectra", "[unit]") {
   const MatrixXd a = testing::with_spectrum(clustered_spectrum(600), 12);
-  check_against_dense(a, Spectrum::kLargest, 3);
-  check_against_dense(a, Spectrum::kSmallest, 4);
+  for (EigenMethod method : {EigenMethod::kLanczos, EigenMethod::kRestarted}) {
+    check_against_dense(a, Spectrum::kLargest, 3, method);
+    check_against_dense(a, Spectrum::kSmallest, 4, method);
+  }
 }
 
 TEST_CASE("values are sorted descending for largest and ascending for smallest", "[unit]") {
@@ -85,20 +91,87 @@ TEST_CASE("values are sorted descending for largest and ascending for smallest",
 TEST_CASE("top-5 of an NN-like spectrum to 1e-8 costs at most 35 products", "[unit]") {
   const VectorXd lambda = testing::nn_like_spectrum(2000, 3);
   DenseOperator op(testing::with_spectrum_fast(lambda, 4));
-  for (int k : {1, 5}) {
-    EigenOptions options;
-    options.k = k;
-    options.tol = 1e-8;
-    const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
-    WARN("NN-like n = 2000, top-" << k << " to tol 1e-8: " << result.products << " products (" << k
-                                  << " of them for the residual check), " << result.restarts
-                                  << " restarts, ncv = " << automatic_ncv(k));
-    REQUIRE(result.converged);
-    for (int i = 0; i < k; ++i) {
-      INFO("pair " << i << " residual " << result.residuals[i]);
-      CHECK_THAT(result.values[i], WithinRel(lambda[i], 1e-8));
+  for (EigenMethod method : {EigenMethod::kLanczos, EigenMethod::kRestarted}) {
+    for (int k : {1, 5}) {
+      EigenOptions options;
+      options.k = k;
+      options.tol = 1e-8;
+      options.method = method;
+      const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+      WARN("NN-like n = 2000, top-" << k << " to tol 1e-8, " << method_name(method) << ": " << result.products
+                                    << " products (residual check included), " << result.lanczos_steps
+                                    << " Lanczos steps, " << result.restarts << " restarts");
+      REQUIRE(result.converged);
+      for (int i = 0; i < k; ++i) {
+        INFO("pair " << i << " residual " << result.residuals[i]);
+        CHECK_THAT(result.values[i], WithinRel(lambda[i], 1e-8));
+      }
+      CHECK(result.products <= (k == 1 ? 15 : 35));
     }
-    CHECK(result.products <= (k == 1 ? 15 : 35));
+  }
+}
+
+TEST_CASE("unrestarted Lanczos needs fewer products than the restarted solver on a hard spectrum", "[unit]") {
+  // Close top eigenvalues (gaps of 2-5% relative) over a wide bulk: restarts discard what the
+  // basis learnt, so the unrestarted basis should win clearly.
+  const Eigen::Index n = 1500;
+  VectorXd lambda = VectorXd::LinSpaced(n, -0.5, 3.0);
+  lambda.tail(5) << 4.0, 4.1, 4.25, 4.4, 4.5;
+  DenseOperator op(testing::with_spectrum_fast(lambda, 21));
+  EigenOptions options;
+  options.k = 5;
+  options.tol = 1e-8;
+  const EigenResult lanczos = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  options.method = EigenMethod::kRestarted;
+  const EigenResult restarted = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  WARN("top-5 to 1e-8 on close outliers: Lanczos " << lanczos.products << " products, restarted "
+                                                   << restarted.products);
+  REQUIRE(lanczos.converged);
+  REQUIRE(restarted.converged);
+  for (int i = 0; i < 5; ++i) CHECK_THAT(lanczos.values[i], WithinRel(lambda[n - 1 - i], 1e-8));
+  CHECK(lanczos.products < restarted.products);
+}
+
+TEST_CASE("a full Lanczos basis hands over to the restarted solver, which converges", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(clustered_spectrum(400), 16);
+  DenseOperator op(a);
+  EigenOptions options;
+  options.k = 3;
+  options.max_basis = 12;  // far too small for the 1e-3 gaps of the cluster
+  const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  INFO("status " << result.status << ", products " << result.products);
+  REQUIRE(result.converged);
+  CHECK(result.lanczos_steps == 12);
+  CHECK(result.restarts > 0);
+  CHECK(result.products == op.products());
+  Eigen::SelfAdjointEigenSolver<MatrixXd> oracle(a, Eigen::EigenvaluesOnly);
+  for (int i = 0; i < 3; ++i) {
+    CHECK_THAT(result.values[i], WithinRel(oracle.eigenvalues()[399 - i], 1e-8));
+    const VectorXd v = result.vectors.col(i);
+    CHECK_THAT(result.residuals[i], WithinAbs((a * v - result.values[i] * v).norm(), 1e-12 * a.norm()));
+  }
+}
+
+TEST_CASE("a low-rank operator: the invariant subspace found early gives exact pairs", "[unit]") {
+  // Rank 3 in n = 100: Krylov from a random start spans an invariant subspace after 4 products.
+  VectorXd lambda = VectorXd::Zero(100);
+  lambda.tail(3) << 1.0, 2.0, 5.0;
+  const MatrixXd a = testing::with_spectrum(lambda, 17);
+  DenseOperator op(a);
+  EigenOptions options;
+  options.k = 4;
+  options.spectral_scale = 5.0;  // so that the fourth pair, at 0, can meet the tolerance
+  const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  INFO("status " << result.status << ", products " << result.products);
+  REQUIRE(result.converged);
+  CHECK(result.products <= 6);
+  CHECK_THAT(result.values[0], WithinRel(5.0, 1e-12));
+  CHECK_THAT(result.values[1], WithinRel(2.0, 1e-12));
+  CHECK_THAT(result.values[2], WithinRel(1.0, 1e-12));
+  CHECK_THAT(result.values[3], WithinAbs(0.0, 1e-12));
+  for (int i = 0; i < 4; ++i) {
+    const VectorXd v = result.vectors.col(i);
+    CHECK((a * v - result.values[i] * v).norm() < 1e-12);
   }
 }
 
@@ -131,21 +204,33 @@ TEST_CASE("k not smaller than n is rejected with both numbers named", "[unit]") 
   options.k = 1;
   options.ncv = 5;
   REQUIRE_THROWS_WITH(extreme_eigenpairs(op, Spectrum::kLargest, options), Catch::Matchers::Contains("ncv = 5"));
+  options.ncv = 0;
+  options.max_basis = 1;
+  REQUIRE_THROWS_WITH(extreme_eigenpairs(op, Spectrum::kLargest, options),
+                      "max_basis = 1 must satisfy k < max_basis <= n (k = 1, n = 4), or be 0 for automatic");
 }
 
 TEST_CASE("an exhausted product budget returns flagged unconverged pairs within the budget", "[unit]") {
-  DenseOperator op(testing::with_spectrum(clustered_spectrum(400), 14));
-  EigenOptions options;
-  options.k = 3;
-  options.max_products = 20;
-  const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
-  INFO("status " << result.status << ", products " << result.products);
-  CHECK_FALSE(result.converged);
-  CHECK_THAT(result.status, Catch::Matchers::StartsWith("not converged: product budget"));
-  CHECK(result.products <= 20);
-  CHECK(result.values.size() == 3);
-  CHECK(result.residuals.size() == 3);
-  CHECK(result.residuals.maxCoeff() > 0);
+  const MatrixXd a = testing::with_spectrum(clustered_spectrum(400), 14);
+  for (EigenMethod method : {EigenMethod::kLanczos, EigenMethod::kRestarted}) {
+    DenseOperator op(a);
+    EigenOptions options;
+    options.k = 3;
+    options.max_products = 20;
+    options.method = method;
+    const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+    INFO(method_name(method) << ": status " << result.status << ", products " << result.products);
+    CHECK_FALSE(result.converged);
+    CHECK_THAT(result.status, Catch::Matchers::StartsWith("not converged: product budget"));
+    CHECK(result.products <= 20);
+    CHECK(result.values.size() == 3);
+    CHECK(result.residuals.size() == 3);
+    CHECK(result.residuals.maxCoeff() > 0);
+    for (int i = 0; i < 3; ++i) {
+      const VectorXd v = result.vectors.col(i);
+      CHECK_THAT(result.residuals[i], WithinAbs((a * v - result.values[i] * v).norm(), 1e-12 * a.norm()));
+    }
+  }
 }
 
 TEST_CASE("tiny operators fall back to a dense decomposition from n products", "[unit]") {
@@ -187,5 +272,44 @@ TEST_CASE("with a spectral scale, the bottom of a Hessian-like spectrum with a n
     options.spectral_scale = 1.0;
     EigenResult top = extreme_eigenpairs(op, Spectrum::kLargest, options);
     REQUIRE_THAT(top.values[0], Catch::Matchers::WithinRel(1.0, 1e-10));
+  }
+}
+
+namespace {
+
+// A dense operator whose products are rounded to float32, like an HVP computed in float32.
+struct Float32Products {
+  using Scalar = double;
+  MatrixXd a;
+  Eigen::Index rows() const { return a.rows(); }
+  Eigen::Index cols() const { return a.cols(); }
+  void perform_op(const double* x, double* y) const {
+    const Eigen::VectorXf x32 = Eigen::Map<const VectorXd>(x, a.rows()).cast<float>();
+    const Eigen::VectorXf y32 = a.cast<float>() * x32;
+    Eigen::Map<VectorXd>(y, a.rows()) = y32.cast<double>();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("float32 products: a tolerance below their rounding stops early as not converged", "[unit]") {
+  const VectorXd lambda = testing::nn_like_spectrum(800, 7);
+  Float32Products op{testing::with_spectrum_fast(lambda, 8)};
+  for (EigenMethod method : {EigenMethod::kLanczos, EigenMethod::kRestarted}) {
+    EigenOptions options;
+    options.k = 5;
+    options.method = method;
+    options.tol = 1e-12;  // far below float32's ~1e-7
+    const EigenResult stalled = extreme_eigenpairs(op, Spectrum::kLargest, options);
+    INFO(method_name(method) << ": " << stalled.status << ", products " << stalled.products);
+    CHECK_FALSE(stalled.converged);
+    CHECK_THAT(stalled.status, Catch::Matchers::Contains("rounding of the products"));
+    CHECK(stalled.products < 100);  // it did not grind on to the basis limit
+    for (int i = 0; i < 5; ++i) CHECK_THAT(stalled.values[i], WithinRel(lambda[i], 1e-5));
+    options.tol = 1e-5;
+    const EigenResult reachable = extreme_eigenpairs(op, Spectrum::kLargest, options);
+    INFO("tol 1e-5: " << reachable.status);
+    CHECK(reachable.converged);
+    CHECK(reachable.residuals.maxCoeff() <= 1e-5 * lambda[0]);
   }
 }

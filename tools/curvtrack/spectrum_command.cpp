@@ -50,6 +50,12 @@ void parse_esd(const std::string& text, curvature::SpectrumRequest& request) {
   request.esd_runs = static_cast<int>(core::parse_int(fields[1], "--esd runs"));
 }
 
+linalg::EigenMethod parse_eigensolver(const std::string& text) {
+  if (text == "lanczos") return linalg::EigenMethod::kLanczos;
+  if (text == "restarted") return linalg::EigenMethod::kRestarted;
+  throw core::UsageError("--eigensolver '" + text + "' is not one of lanczos, restarted");
+}
+
 std::string version_string(int major, int minor, int patch) {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
@@ -84,7 +90,7 @@ int run_spectrum(const Arguments& arguments) {
   curvature::HvpOptions hvp_options;
   std::string trace = "hutchpp:100", esd = "80x10", out = "-";
   bool no_graph_cache = false;
-  std::string run_dir, checkpoints;
+  std::string run_dir, checkpoints, eigensolver = "lanczos";
   po::options_description options("curvtrack spectrum options");
   options.add_options()
       ("model", po::value(&setup_options.model), "TorchScript file (.pt) or native spec (mlp:784-64-10:tanh)")
@@ -96,8 +102,12 @@ int run_spectrum(const Arguments& arguments) {
       ("bottom-k", po::value(&request.bottom_k)->default_value(0), "smallest eigenvalues (0: none)")
       ("trace", po::value(&trace)->default_value(trace), "hutchpp:N | hutchinson:N | none")
       ("esd", po::value(&esd)->default_value(esd), "STEPSxRUNS for the spectral density | none")
-      ("tol", po::value(&request.tol)->default_value(1e-10), "eigen-solver relative tolerance")
+      ("tol", po::value(&request.tol)->default_value(0.0, "auto"),
+       "eigen-solver relative tolerance on the true residuals (auto: 1e-10 in float64, 1e-5 in float32, "
+       "whose products round at 1e-7..1e-6 of the largest eigenvalue)")
       ("max-hvps", po::value(&request.max_hvps)->default_value(0), "HVP budget per eigen-solve (0: unlimited)")
+      ("eigensolver", po::value(&eigensolver)->default_value(eigensolver),
+       "lanczos (unrestarted, fewest HVPs, 16 bytes per parameter per step) | restarted (Spectra, least memory)")
       ("seed", po::value(&request.seed)->default_value(0), "seed of every random vector (and of a native model's init)")
       ("batch-size", po::value(&hvp_options.batch_size)->default_value(1024), "probe examples per HVP batch")
       ("no-graph-cache", po::bool_switch(&no_graph_cache), "recompute each batch's gradient graph per HVP (less memory)")
@@ -110,6 +120,8 @@ int run_spectrum(const Arguments& arguments) {
   if (!run_dir.empty()) return run_offline_probes(run_dir, checkpoints, runtime);
   parse_trace(trace, request);
   parse_esd(esd, request);
+  request.eigen_method = parse_eigensolver(eigensolver);
+  if (values["tol"].defaulted()) request.tol = setup_options.dtype == "float32" ? 1e-5 : 1e-10;
   hvp_options.cache_graph = !no_graph_cache;
   setup_options.device = runtime.device;
   setup_options.seed = request.seed;
@@ -150,7 +162,7 @@ int run_spectrum(const Arguments& arguments) {
   nlohmann::json measures = curvature::measure_spectrum(
       observed, request, [&](const std::string& measure, const nlohmann::json& result) {
         if (!runtime.quiet) {
-          progress.finish();
+          progress.finish("HVPs");
           print_summary(measure, result);
         }
       });

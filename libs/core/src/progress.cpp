@@ -41,12 +41,15 @@ void Progress::print(std::int64_t done, const std::string& detail, bool final_li
     double eta = static_cast<double>(total_ - done) / rate;
     std::snprintf(buffer, sizeof buffer, "%s: %lld/%lld (%.1f/s, ETA %.0fs)", label_.c_str(),
                   static_cast<long long>(done), static_cast<long long>(total_), rate, eta);
-  } else {
+  } else if (total_ > 0) {
     std::snprintf(buffer, sizeof buffer, "%s: %lld of %lld in %.1fs", label_.c_str(),
                   static_cast<long long>(done), static_cast<long long>(total_), elapsed);
+  } else {  // open-ended work: "spectrum: 44 HVPs in 10.1s"
+    std::snprintf(buffer, sizeof buffer, "%s: %lld%s%s in %.1fs", label_.c_str(), static_cast<long long>(done),
+                  detail.empty() ? "" : " ", detail.c_str(), elapsed);
   }
   std::string line = buffer;
-  if (!detail.empty()) line += " " + detail;
+  if (!detail.empty() && total_ > 0) line += " " + detail;
   if (terminal_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
   } else {

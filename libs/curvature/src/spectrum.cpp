@@ -56,9 +56,17 @@ nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::Eigen
           {"converged", result.converged},
           {"status", result.status},
           {"hvps", result.products},
+          {"lanczos_steps", result.lanczos_steps},
           {"restarts", result.restarts},
           {"tol", options.tol},
-          {"method", "implicitly restarted Lanczos (Spectra SymEigsSolver)"},
+          {"method", options.method == linalg::EigenMethod::kLanczos
+                         ? "unrestarted Lanczos, full re-orthogonalisation, residuals from the stored products"
+                           " (continued by Spectra's implicitly restarted Lanczos if max_basis is reached)"
+                         : "implicitly restarted Lanczos (Spectra SymEigsSolver), residuals from k more products"},
+          {"max_basis", options.method == linalg::EigenMethod::kLanczos
+                            ? (options.max_basis > 0 ? options.max_basis : linalg::automatic_max_basis(options.k, result.vectors.rows()))
+                            : 0},
+          {"ncv", options.method == linalg::EigenMethod::kRestarted ? linalg::automatic_ncv(options.k) : 0},
           {"seconds", seconds}};
 }
 

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "curvtrack/linalg/random_vectors.hpp"
+#include "eigen_support.hpp"
 
 namespace curvtrack::linalg {
 namespace {
@@ -18,36 +19,18 @@ namespace {
 using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
+using detail::RitzPairs;
+using detail::select;
 
 // Weight of the random part of a warm start: large enough that an eigenvector absent from the
 // previous set still gets amplified by the Krylov polynomial, small enough to keep the head start.
 constexpr double kWarmNoise = 1e-3;
 
-std::string format_double(double x) {
-  std::ostringstream out;
-  out.precision(3);
-  out << x;
-  return out.str();
-}
+// Memory the automatic Lanczos basis may take (basis and products, doubles).
+constexpr double kLanczosBasisBytes = 1024.0 * 1024.0 * 1024.0;
+constexpr int kLanczosBasisCap = 500;
 
 void fail(const std::string& message) { throw std::invalid_argument(message); }
-
-struct RitzPairs {
-  VectorXd values;
-  MatrixXd vectors;  // coefficients in the basis the pairs came from
-};
-
-// The k wanted pairs out of an ascending decomposition, in the order EigenResult promises.
-RitzPairs select(const VectorXd& ascending, const MatrixXd& vectors, Spectrum which, int k) {
-  RitzPairs out{VectorXd(k), MatrixXd(vectors.rows(), k)};
-  const Index m = ascending.size();
-  for (int i = 0; i < k; ++i) {
-    const Index j = which == Spectrum::kLargest ? m - 1 - i : i;
-    out.values[i] = ascending[j];
-    out.vectors.col(i) = vectors.col(j);
-  }
-  return out;
-}
 
 // Spectra's accessors return only converged pairs; a budget-limited run must still return its
 // best k, so they are rebuilt from the final factorisation A V = V H + f e^T.
@@ -62,21 +45,6 @@ class Solver : public Spectra::SymEigsSolver<detail::OperatorRef> {
     return small;
   }
 };
-
-VectorXd start_vector(const EigenOptions& options, Index n) {
-  std::mt19937_64 rng(options.seed);
-  VectorXd noise = gaussian(n, rng);
-  noise.normalize();
-  VectorXd sum = VectorXd::Zero(n);
-  for (const VectorXd& w : options.warm_start) {
-    const double norm = w.norm();
-    if (norm > 0) sum += w / norm;
-  }
-  const double sum_norm = sum.norm();
-  // Cancelling or absent warm vectors carry no direction: fall back to a cold start.
-  if (!(sum_norm > 1e-8)) return noise;
-  return sum / sum_norm + kWarmNoise * noise;
-}
 
 // Every operator column e_j, then a dense decomposition: cheaper than Lanczos when n <= ncv.
 RitzPairs dense_pairs(detail::OperatorRef& op, Spectrum which, int k) {
@@ -109,32 +77,23 @@ struct ShiftedOperator {
   }
 };
 
-// Unit vectors, true residuals (k more products) and the relative-residual convergence test.
-void finish(detail::OperatorRef& op, RitzPairs pairs, double tol, double scale, EigenResult& result) {
+// Unit vectors and true residuals (k more products); returns whether every residual is within tol.
+bool finish(detail::OperatorRef& op, RitzPairs pairs, double tol, double scale, EigenResult& result) {
   const Index n = op.rows();
   const int k = static_cast<int>(pairs.values.size());
   result.values = pairs.values;
   result.vectors = std::move(pairs.vectors);
   result.residuals.resize(k);
   VectorXd av(n);
-  const double eps23 = std::pow(std::numeric_limits<double>::epsilon(), 2.0 / 3.0);
   bool all_within = true;
   for (int i = 0; i < k; ++i) {
     result.vectors.col(i).normalize();
     op.perform_op(result.vectors.col(i).data(), av.data());
     result.residuals[i] = (av - result.values[i] * result.vectors.col(i)).norm();
-    all_within = all_within && result.residuals[i] <= tol * std::max({eps23, std::abs(result.values[i]), scale});
+    all_within = all_within && result.residuals[i] <= detail::residual_bound(result.values[i], tol, scale);
   }
-  result.converged = result.converged || all_within;
   result.products = op.products();
-}
-
-double worst_relative_residual(const EigenResult& r, double scale) {
-  double worst = 0;
-  for (Index i = 0; i < r.values.size(); ++i) {
-    worst = std::max(worst, r.residuals[i] / std::max({std::abs(r.values[i]), scale, 1e-300}));
-  }
-  return worst;
+  return all_within;
 }
 
 }  // namespace
@@ -144,17 +103,31 @@ double worst_relative_residual(const EigenResult& r, double scale) {
 // factorisation, smaller ones on restarts.
 int automatic_ncv(int k) { return std::max(2 * k + 2, 10); }
 
+int automatic_max_basis(int k, Index n) {
+  const double per_step = 2.0 * sizeof(double) * static_cast<double>(n);  // basis vector and product
+  const int fits = static_cast<int>(std::min(kLanczosBasisBytes / per_step, static_cast<double>(kLanczosBasisCap)));
+  return static_cast<int>(std::min<Index>(n, std::max(fits, 2 * k + 2)));
+}
+
+const char* method_name(EigenMethod method) {
+  return method == EigenMethod::kLanczos ? "lanczos" : "restarted";
+}
+
 void EigenOptions::check(Index n) const {
   const std::string sn = std::to_string(n);
   if (k < 1) fail("k = " + std::to_string(k) + " must be at least 1");
   if (k >= n) fail("k = " + std::to_string(k) + " must be smaller than the number of parameters n = " + sn);
+  if (max_basis != 0 && (max_basis <= k || max_basis > n)) {
+    fail("max_basis = " + std::to_string(max_basis) + " must satisfy k < max_basis <= n (k = " + std::to_string(k) +
+         ", n = " + sn + "), or be 0 for automatic");
+  }
   if (ncv != 0 && (ncv <= k || ncv > n)) {
     fail("ncv = " + std::to_string(ncv) + " must satisfy k < ncv <= n (k = " + std::to_string(k) +
          ", n = " + sn + "), or be 0 for automatic");
   }
-  if (!(tol > 0) || !std::isfinite(tol)) fail("tol = " + format_double(tol) + " must be positive");
+  if (!(tol > 0) || !std::isfinite(tol)) fail("tol = " + detail::format_double(tol) + " must be positive");
   if (!(spectral_scale >= 0) || !std::isfinite(spectral_scale)) {
-    fail("spectral_scale = " + format_double(spectral_scale) + " must be >= 0 (0 = plain relative tolerance)");
+    fail("spectral_scale = " + detail::format_double(spectral_scale) + " must be >= 0 (0 = plain relative tolerance)");
   }
   if (max_restarts < 0) fail("max_restarts = " + std::to_string(max_restarts) + " must be >= 0");
   if (max_products < 0) fail("max_products = " + std::to_string(max_products) + " must be >= 0 (0 = unlimited)");
@@ -169,23 +142,83 @@ void EigenOptions::check(Index n) const {
 
 namespace detail {
 
+RitzPairs select(const VectorXd& ascending, const MatrixXd& vectors, Spectrum which, int k) {
+  RitzPairs out{VectorXd(k), MatrixXd(vectors.rows(), k)};
+  const Index m = ascending.size();
+  for (int i = 0; i < k; ++i) {
+    const Index j = which == Spectrum::kLargest ? m - 1 - i : i;
+    out.values[i] = ascending[j];
+    out.vectors.col(i) = vectors.col(j);
+  }
+  return out;
+}
+
+VectorXd start_vector(const EigenOptions& options, Index n) {
+  std::mt19937_64 rng(options.seed);
+  VectorXd noise = gaussian(n, rng);
+  noise.normalize();
+  VectorXd sum = VectorXd::Zero(n);
+  for (const VectorXd& w : options.warm_start) {
+    const double norm = w.norm();
+    if (norm > 0) sum += w / norm;
+  }
+  const double sum_norm = sum.norm();
+  // Cancelling or absent warm vectors carry no direction: fall back to a cold start.
+  if (!(sum_norm > 1e-8)) return noise;
+  return sum / sum_norm + kWarmNoise * noise;
+}
+
+double residual_bound(double value, double tol, double scale) {
+  static const double eps23 = std::pow(std::numeric_limits<double>::epsilon(), 2.0 / 3.0);
+  return tol * std::max({eps23, std::abs(value), scale});
+}
+
+double worst_relative_residual(const EigenResult& r, double scale) {
+  double worst = 0;
+  for (Index i = 0; i < r.values.size(); ++i) {
+    worst = std::max(worst, r.residuals[i] / std::max({std::abs(r.values[i]), scale, 1e-300}));
+  }
+  return worst;
+}
+
+std::string stalled_status(const EigenResult& result, double scale) {
+  return "not converged: the Krylov estimates met tol but the true residuals stay above it (worst residual / "
+         "max(|lambda|, scale) = " + format_double(worst_relative_residual(result, scale)) +
+         "): the rounding of the products limits them; raise tol or compute in float64";
+}
+
+std::string format_double(double x) {
+  std::ostringstream out;
+  out.precision(3);
+  out << x;
+  return out.str();
+}
+
 EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options) {
   const Index n = op.rows();
   options.check(n);
   const int k = options.k;
   const std::int64_t budget = options.max_products;
-  EigenResult result;
-
-  if (options.ncv == 0 && automatic_ncv(k) >= n) {
+  if (options.ncv == 0 && options.max_basis == 0 && automatic_ncv(k) >= n) {
     if (budget > 0 && budget < n + k) {
       fail("max_products = " + std::to_string(budget) + " is below the n + k = " + std::to_string(n + k) +
            " products of the dense path taken for n = " + std::to_string(n));
     }
-    result.converged = true;  // a dense decomposition is exact to rounding
+    EigenResult result;
     finish(op, dense_pairs(op, which, k), options.tol, options.spectral_scale, result);
+    result.converged = true;  // a dense decomposition is exact to rounding
     result.status = "converged";
     return result;
   }
+  return options.method == EigenMethod::kLanczos ? lanczos_eigenpairs(op, which, options)
+                                                 : restarted_eigenpairs(op, which, options);
+}
+
+EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options) {
+  const Index n = op.rows();
+  const int k = options.k;
+  const std::int64_t budget = options.max_products;
+  EigenResult result;
 
   // Spectra spends ncv + 1 products on the first factorisation and at most ncv - k per restart.
   int ncv = options.ncv > 0 ? options.ncv : automatic_ncv(k);
@@ -205,6 +238,7 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
 
   const VectorXd start = start_vector(options, n);
   RitzPairs pairs;
+  bool solver_converged = false;  // by Spectra's own residual estimates
   if (options.spectral_scale > 0) {
     // Largest of shift*I + sign*A: sign -1 finds A's smallest, +1 its largest.
     const double sign = which == Spectrum::kSmallest ? -1.0 : 1.0;
@@ -214,7 +248,7 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     solver.init(start.data());
     solver.compute(Spectra::SortRule::LargestAlge, max_restarts, options.tol, Spectra::SortRule::LargestAlge);
     result.restarts = solver.num_iterations() - 1;
-    result.converged = solver.info() == Spectra::CompInfo::Successful;
+    solver_converged = solver.info() == Spectra::CompInfo::Successful;
     pairs = solver.ritz_pairs(Spectrum::kLargest);
     pairs.values = ((pairs.values.array() - options.spectral_scale) * sign).matrix();
   } else {
@@ -224,13 +258,16 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     solver.init(start.data());
     solver.compute(rule, max_restarts, options.tol, rule);
     result.restarts = solver.num_iterations() - 1;
-    result.converged = solver.info() == Spectra::CompInfo::Successful;
+    solver_converged = solver.info() == Spectra::CompInfo::Successful;
     pairs = solver.ritz_pairs(which);
   }
-  finish(op, std::move(pairs), options.tol, options.spectral_scale, result);
+  // The true residuals decide; Spectra's estimates can go below what the products' rounding allows.
+  result.converged = finish(op, std::move(pairs), options.tol, options.spectral_scale, result);
 
   if (result.converged) {
     result.status = "converged";
+  } else if (solver_converged) {
+    result.status = stalled_status(result, options.spectral_scale);
   } else {
     const std::string worst = " (worst residual / max(|lambda|, scale) = " + format_double(worst_relative_residual(result, options.spectral_scale)) + ")";
     result.status = budget_binds ? "not converged: product budget max_products = " + std::to_string(budget) +

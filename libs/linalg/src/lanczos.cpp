@@ -6,58 +6,94 @@
 #include <string>
 
 namespace curvtrack::linalg::detail {
+namespace {
 
 // beta below this fraction of the largest |alpha| or beta seen means an invariant subspace.
 constexpr double kBreakdown = 1e-12;
 
-LanczosResult lanczos(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int m) {
+// Removes from w its components along the columns of q by classical Gram-Schmidt; returns the
+// norm left. One pass loses orthogonality in proportion to the cancellation in it; when w shrank
+// below 1/sqrt(2) of its length a second pass restores it to rounding ("twice is enough",
+// Daniel-Gragg-Kaufman-Stewart).
+double orthogonalise(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::VectorXd& w) {
+  double norm = w.norm();
+  for (int pass = 0; pass < 2 && q.cols() > 0; ++pass) {
+    const double before = norm;
+    w.noalias() -= q * (q.transpose() * w);
+    norm = w.norm();
+    if (norm > before * M_SQRT1_2) break;
+  }
+  return norm;
+}
+
+}  // namespace
+
+LanczosProcess::LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start,
+                               int capacity, bool keep_products)
+    : op_(op) {
   const Eigen::Index n = op.rows();
   if (start.size() != n) {
     throw std::invalid_argument("lanczos: start vector has length " + std::to_string(start.size()) +
                                 ", expected n = " + std::to_string(n));
   }
-  if (m < 1 || m > n) {
-    throw std::invalid_argument("lanczos: m = " + std::to_string(m) + " must satisfy 1 <= m <= n = " +
+  if (capacity < 1 || capacity > n) {
+    throw std::invalid_argument("lanczos: m = " + std::to_string(capacity) + " must satisfy 1 <= m <= n = " +
                                 std::to_string(n));
   }
   const double start_norm = start.norm();
   if (!(start_norm > 0) || !std::isfinite(start_norm)) {
     throw std::invalid_argument("lanczos: start vector must be nonzero and finite");
   }
+  basis_.resize(n, capacity + 1);
+  if (keep_products) products_.resize(n, capacity);
+  alpha_.resize(capacity);
+  beta_.resize(capacity);
+  basis_.col(0) = start / start_norm;
+}
 
-  Eigen::MatrixXd q(n, m);
-  q.col(0) = start / start_norm;
-  Eigen::VectorXd alpha(m), beta(std::max(m - 1, 0));
-  Eigen::VectorXd w(n);
-  LanczosResult result;
-  double scale = 0;
-  int steps = 0;
-  for (int j = 0; j < m; ++j) {
-    op.perform_op(q.col(j).data(), w.data());
-    ++steps;
-    alpha[j] = q.col(j).dot(w);
-    // Full re-orthogonalisation by classical Gram-Schmidt. One pass loses orthogonality in
-    // proportion to the cancellation in it; when w shrank below 1/sqrt(2) of its length a
-    // second pass restores it to rounding ("twice is enough", Daniel-Gragg-Kaufman-Stewart).
-    for (int pass = 0; pass < 2; ++pass) {
-      const double before = w.norm();
-      const auto basis = q.leftCols(j + 1);
-      w.noalias() -= basis * (basis.transpose() * w);
-      if (w.norm() > before * M_SQRT1_2) break;
-    }
-    scale = std::max(scale, std::abs(alpha[j]));
-    if (j == m - 1) break;
-    beta[j] = w.norm();
-    scale = std::max(scale, beta[j]);
-    if (beta[j] <= kBreakdown * scale) {
-      result.breakdown = true;
-      break;
-    }
-    q.col(j + 1) = w / beta[j];
+bool LanczosProcess::step() {
+  if (!can_step()) throw std::logic_error("lanczos: step() without room or without a next vector");
+  const int j = steps_;
+  Eigen::VectorXd w(op_.rows());
+  op_.perform_op(basis_.col(j).data(), w.data());
+  if (products_.size() > 0) products_.col(j) = w;
+  alpha_[j] = basis_.col(j).dot(w);
+  // The three-term recurrence first: it removes the large components, so that the full pass
+  // below only cleans up rounding and rarely cancels enough to need its second pass.
+  w -= alpha_[j] * basis_.col(j);
+  if (j > 0) w -= beta_[j - 1] * basis_.col(j - 1);
+  ++steps_;
+  next_beta_ = orthogonalise(basis_.leftCols(steps_), w);
+  scale_ = std::max({scale_, std::abs(alpha_[j]), next_beta_});
+  beta_[j] = next_beta_;
+  has_next_ = next_beta_ > kBreakdown * scale_;
+  if (!has_next_) {
+    next_beta_ = 0.0;
+    beta_[j] = 0.0;
+    return false;
   }
-  result.steps = steps;
-  result.alpha = alpha.head(steps);
-  result.beta = beta.head(std::max(steps - 1, 0));
+  basis_.col(steps_) = w / next_beta_;
+  return true;
+}
+
+bool LanczosProcess::continue_with(Eigen::VectorXd direction) {
+  const double before = direction.norm();
+  const double norm = orthogonalise(basis_.leftCols(steps_), direction);
+  if (!(norm > kBreakdown * before) || !std::isfinite(norm)) return false;
+  basis_.col(steps_) = direction / norm;
+  has_next_ = true;
+  return true;
+}
+
+LanczosResult lanczos(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int m) {
+  LanczosProcess process(op, start, m, /*keep_products=*/false);
+  LanczosResult result;
+  while (process.can_step()) {
+    if (!process.step()) result.breakdown = process.steps() < m;
+  }
+  result.steps = process.steps();
+  result.alpha = process.alpha();
+  result.beta = process.beta();
   result.products = op.products();
   return result;
 }

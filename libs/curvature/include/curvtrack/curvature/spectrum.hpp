@@ -23,6 +23,7 @@ struct SpectrumRequest {
   int esd_steps = 0;               ///< Lanczos steps per SLQ run (0: skip the density)
   int esd_runs = 0;                ///< SLQ runs (random start vectors)
   double tol = 1e-10;              ///< eigen-solver relative tolerance
+  linalg::EigenMethod eigen_method = linalg::EigenMethod::kLanczos;  ///< unrestarted or restarted Lanczos
   std::int64_t max_hvps = 0;       ///< per eigen-solve product budget (0: unlimited)
   std::uint64_t seed = 0;          ///< seeds every random vector
 };
@@ -61,6 +62,7 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
     linalg::EigenOptions options;
     options.k = k;
     options.tol = request.tol;
+    options.method = request.eigen_method;
     options.max_products = request.max_hvps;
     options.seed = request.seed;
     options.spectral_scale = which == linalg::Spectrum::kSmallest ? scale : 0.0;

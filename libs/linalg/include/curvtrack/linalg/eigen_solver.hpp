@@ -1,5 +1,6 @@
 #pragma once
-// Extreme eigenpairs of a symmetric operator by implicitly restarted Lanczos (Spectra).
+// Extreme eigenpairs of a symmetric operator: unrestarted Lanczos with full re-orthogonalisation
+// (fewest products), or implicitly restarted Lanczos (Spectra, least memory).
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -13,10 +14,26 @@ namespace curvtrack::linalg {
 /// Which end of the spectrum to compute.
 enum class Spectrum { kLargest, kSmallest };  // largest / smallest algebraic
 
+/// How extreme_eigenpairs searches.
+enum class EigenMethod {
+  /// One Krylov basis grown without restarts, fully re-orthogonalised, keeping every product A q_j
+  /// so that residuals need no further products: the fewest products, 2 n doubles of memory per
+  /// step. When max_basis steps do not suffice it continues as kRestarted from its Ritz vectors.
+  kLanczos,
+  /// Spectra's implicitly restarted Lanczos with ncv vectors (memory fixed at ncv n doubles);
+  /// true residuals cost k more products.
+  kRestarted,
+};
+
+/// "lanczos" or "restarted".
+const char* method_name(EigenMethod method);
+
 /// Options of extreme_eigenpairs.
 struct EigenOptions {
   int k = 1;                      ///< number of eigenpairs, 1 <= k < n
-  int ncv = 0;                    ///< Krylov subspace size, k < ncv <= n; 0 = automatic
+  EigenMethod method = EigenMethod::kLanczos;
+  int max_basis = 0;              ///< kLanczos: most basis vectors, k < max_basis <= n; 0 = automatic_max_basis
+  int ncv = 0;                    ///< kRestarted: Krylov subspace size, k < ncv <= n; 0 = automatic
   double tol = 1e-10;             ///< Spectra relative tolerance: residual < tol * max(|lambda|, eps^(2/3))
   int max_restarts = 1000;        ///< implicit restarts allowed
   std::int64_t max_products = 0;  ///< product budget, residual check included (Spectra's rare invariant-subspace
@@ -36,15 +53,22 @@ struct EigenOptions {
 struct EigenResult {
   Eigen::VectorXd values;     ///< descending for kLargest, ascending for kSmallest
   Eigen::MatrixXd vectors;    ///< n x k, unit-norm columns
-  Eigen::VectorXd residuals;  ///< ||A v - lambda v||_2 recomputed after the solve
+  /// ||A v - lambda v||_2 after the solve: from fresh products (kRestarted) or, for kLanczos, from
+  /// the stored products, A (Q s) = (A Q) s, which equals a fresh product up to rounding.
+  Eigen::VectorXd residuals;
   bool converged = false;     ///< every pair met tol
   std::int64_t products = 0;  ///< operator products, residual check included
-  std::int64_t restarts = 0;  ///< implicit restarts performed
+  int lanczos_steps = 0;      ///< steps of the unrestarted basis (kLanczos)
+  std::int64_t restarts = 0;  ///< implicit restarts performed (kRestarted, or kLanczos continued by it)
   std::string status;         ///< "converged" or "not converged: <why>"
 };
 
 /// The Krylov subspace size used when EigenOptions::ncv is 0 (tuned for few products at tol 1e-8).
 int automatic_ncv(int k);
+
+/// The basis limit used when EigenOptions::max_basis is 0: what 1 GiB holds (basis and products),
+/// between 2k + 2 and 500, at most n.
+int automatic_max_basis(int k, Eigen::Index n);
 
 namespace detail {
 EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options);

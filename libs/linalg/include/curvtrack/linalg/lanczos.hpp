@@ -1,5 +1,6 @@
 #pragma once
-// Plain Lanczos tridiagonalisation with full re-orthogonalisation (the building block of SLQ).
+// Plain Lanczos tridiagonalisation with full re-orthogonalisation (the building block of SLQ and
+// of the unrestarted eigensolver).
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -18,11 +19,54 @@ struct LanczosResult {
 };
 
 namespace detail {
+
+/// Lanczos one step at a time: an orthonormal basis Q of the Krylov subspace, T = Q^T A Q and,
+/// when asked, the products A Q themselves (so that A (Q s) = (A Q) s needs no new product).
+class LanczosProcess {
+ public:
+  /// Room for `capacity` steps (1 <= capacity <= n), starting from `start` (nonzero, finite).
+  /// Memory is reserved up front but touched only as steps are taken.
+  LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int capacity,
+                 bool keep_products);
+
+  /// One product and the re-orthogonalisation of its result. Returns false when the new
+  /// direction vanished (an invariant subspace: no next basis vector until continue_with).
+  bool step();
+  /// After a breakdown: continues with `direction` made orthogonal to the basis (T gets a zero
+  /// off-diagonal there). Returns false when nothing of it is left outside the basis.
+  bool continue_with(Eigen::VectorXd direction);
+
+  int steps() const { return steps_; }
+  int capacity() const { return static_cast<int>(alpha_.size()); }
+  /// Whether step() may be called: room left and a next basis vector available.
+  bool can_step() const { return has_next_ && steps_ < capacity(); }
+  /// The first steps() basis vectors (n x steps).
+  auto basis() const { return basis_.leftCols(steps_); }
+  /// A times the basis (n x steps); only with keep_products.
+  auto products() const { return products_.leftCols(steps_); }
+  /// T's diagonal (size steps) and off-diagonal (size steps - 1).
+  Eigen::VectorXd alpha() const { return alpha_.head(steps_); }
+  Eigen::VectorXd beta() const { return beta_.head(steps_ > 0 ? steps_ - 1 : 0); }
+  /// Norm of the part of A q_last outside the basis (the next beta); 0 after a breakdown.
+  double next_beta() const { return next_beta_; }
+
+ private:
+  const OperatorRef& op_;
+  Eigen::MatrixXd basis_;     // n x (capacity + 1): the next vector waits in column steps_
+  Eigen::MatrixXd products_;  // n x capacity, or empty
+  Eigen::VectorXd alpha_;
+  Eigen::VectorXd beta_;
+  int steps_ = 0;
+  bool has_next_ = true;
+  double next_beta_ = 0.0;
+  double scale_ = 0.0;        // largest |alpha| or beta seen, to judge a breakdown
+};
+
 LanczosResult lanczos(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int m);
 }  // namespace detail
 
 /// m steps of Lanczos from `start` (any nonzero length-n vector; it is normalised), 1 <= m <= n,
-/// re-orthogonalising every vector twice against all previous ones.
+/// re-orthogonalising every vector against all previous ones (twice when the first pass cancelled).
 template <class Op>
 LanczosResult lanczos(const Op& op, const Eigen::Ref<const Eigen::VectorXd>& start, int m) {
   return detail::lanczos(detail::OperatorRef(op), start, m);
