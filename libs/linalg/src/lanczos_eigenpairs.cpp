@@ -33,6 +33,24 @@ bool check_due(int steps, int k) {
   return steps % std::max(1, steps / kCheckSpacing) == 0;
 }
 
+// The wanted eigenpairs of T: Ritz values and their coefficient vectors in the basis.
+RitzPairs tridiagonal_pairs(const LanczosProcess& process, Spectrum which, int k) {
+  Eigen::SelfAdjointEigenSolver<MatrixXd> eig;
+  eig.computeFromTridiagonal(process.alpha(), process.beta(), Eigen::ComputeEigenvectors);
+  return select(eig.eigenvalues(), eig.eigenvectors(), which, k);
+}
+
+// The cheap test first: |beta_m s_m| is each residual up to the re-orthogonalisation's
+// rounding; only when it passes are the true residuals formed.
+bool estimates_within(const LanczosProcess& process, const RitzPairs& small, const EigenOptions& options) {
+  const Index last = small.vectors.rows() - 1;
+  for (int i = 0; i < options.k; ++i) {
+    const double estimate = process.next_beta() * std::abs(small.vectors(last, i));
+    if (estimate > residual_bound(small.values[i], options.tol, options.spectral_scale)) return false;
+  }
+  return true;
+}
+
 // The wanted Ritz pairs of the current basis, unit vectors, residuals from the stored products.
 struct Ritz {
   RitzPairs pairs;        // vectors in the full space
@@ -40,10 +58,7 @@ struct Ritz {
   bool all_within = false;
 };
 
-Ritz ritz(const LanczosProcess& process, Spectrum which, const EigenOptions& options) {
-  Eigen::SelfAdjointEigenSolver<MatrixXd> eig;
-  eig.computeFromTridiagonal(process.alpha(), process.beta(), Eigen::ComputeEigenvectors);
-  const RitzPairs small = select(eig.eigenvalues(), eig.eigenvectors(), which, options.k);
+Ritz ritz(const LanczosProcess& process, const RitzPairs& small, const EigenOptions& options) {
   Ritz out;
   out.pairs.values = small.values;
   out.pairs.vectors = process.basis() * small.vectors;
@@ -59,20 +74,6 @@ Ritz ritz(const LanczosProcess& process, Spectrum which, const EigenOptions& opt
                      out.residuals[i] <= residual_bound(out.pairs.values[i], options.tol, options.spectral_scale);
   }
   return out;
-}
-
-// The cheap test first: |beta_m s_m| bounds each residual up to the re-orthogonalisation's
-// rounding; only when it passes are the true residuals formed.
-bool estimates_within(const LanczosProcess& process, Spectrum which, const EigenOptions& options) {
-  Eigen::SelfAdjointEigenSolver<MatrixXd> eig;
-  eig.computeFromTridiagonal(process.alpha(), process.beta(), Eigen::ComputeEigenvectors);
-  const RitzPairs small = select(eig.eigenvalues(), eig.eigenvectors(), which, options.k);
-  const Index last = small.vectors.rows() - 1;
-  for (int i = 0; i < options.k; ++i) {
-    const double estimate = process.next_beta() * std::abs(small.vectors(last, i));
-    if (estimate > residual_bound(small.values[i], options.tol, options.spectral_scale)) return false;
-  }
-  return true;
 }
 
 EigenResult from_ritz(Ritz ritz, const OperatorRef& op, int steps) {
@@ -133,9 +134,10 @@ EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     const bool budget_spent = budget > 0 && op.products() >= budget;
     const bool full = space_exhausted || steps == capacity;
     if (steps < options.k || !(check_due(steps, options.k) || budget_spent || full)) continue;
-    const bool estimated = process.next_beta() == 0.0 || estimates_within(process, which, options);
+    const RitzPairs small = tridiagonal_pairs(process, which, options.k);
+    const bool estimated = process.next_beta() == 0.0 || estimates_within(process, small, options);
     if (!(estimated || budget_spent || full)) continue;
-    Ritz current = ritz(process, which, options);
+    Ritz current = ritz(process, small, options);
     // In exact arithmetic the estimates are the true residuals; when only the estimates are
     // within tol, more steps cannot help: the products' rounding is the floor. (A breakdown that
     // exhausted the space leaves next_beta 0, so it ends here too.)
