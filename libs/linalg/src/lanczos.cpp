@@ -10,6 +10,8 @@ namespace {
 
 // beta below this fraction of the largest |alpha| or beta seen means an invariant subspace.
 constexpr double kBreakdown = 1e-12;
+// Columns allocated at first; storage then doubles, so a short solve never holds a large basis.
+constexpr int kInitialColumns = 32;
 
 // Removes from w its components along the columns of q by classical Gram-Schmidt; returns the
 // norm left. One pass loses orthogonality in proportion to the cancellation in it; when w shrank
@@ -30,7 +32,7 @@ double orthogonalise(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::VectorXd
 
 LanczosProcess::LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start,
                                int capacity, bool keep_products)
-    : op_(op) {
+    : op_(op), keep_products_(keep_products) {
   const Eigen::Index n = op.rows();
   if (start.size() != n) {
     throw std::invalid_argument("lanczos: start vector has length " + std::to_string(start.size()) +
@@ -44,8 +46,9 @@ LanczosProcess::LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eig
   if (!(start_norm > 0) || !std::isfinite(start_norm)) {
     throw std::invalid_argument("lanczos: start vector must be nonzero and finite");
   }
-  basis_.resize(n, capacity + 1);
-  if (keep_products) products_.resize(n, capacity);
+  const int allocated = std::min(capacity, kInitialColumns);
+  basis_.resize(n, allocated + 1);
+  if (keep_products_) products_.resize(n, allocated);
   alpha_.resize(capacity);
   beta_.resize(capacity);
   basis_.col(0) = start / start_norm;
@@ -54,9 +57,10 @@ LanczosProcess::LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eig
 bool LanczosProcess::step() {
   if (!can_step()) throw std::logic_error("lanczos: step() without room or without a next vector");
   const int j = steps_;
+  make_room(j + 1);
   Eigen::VectorXd w(op_.rows());
   op_.perform_op(basis_.col(j).data(), w.data());
-  if (products_.size() > 0) products_.col(j) = w;
+  if (keep_products_) products_.col(j) = w;
   alpha_[j] = basis_.col(j).dot(w);
   // The three-term recurrence first: it removes the large components, so that the full pass
   // below only cleans up rounding and rarely cancels enough to need its second pass.
@@ -74,6 +78,14 @@ bool LanczosProcess::step() {
   }
   basis_.col(steps_) = w / next_beta_;
   return true;
+}
+
+void LanczosProcess::make_room(int steps) {
+  const Eigen::Index allocated = basis_.cols() - 1;
+  if (steps <= allocated) return;
+  const Eigen::Index grown = std::min<Eigen::Index>(capacity(), std::max<Eigen::Index>(steps, 2 * allocated));
+  basis_.conservativeResize(Eigen::NoChange, grown + 1);
+  if (keep_products_) products_.conservativeResize(Eigen::NoChange, grown);
 }
 
 bool LanczosProcess::continue_with(Eigen::VectorXd direction) {

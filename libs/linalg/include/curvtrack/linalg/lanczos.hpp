@@ -25,7 +25,7 @@ namespace detail {
 class LanczosProcess {
  public:
   /// Room for `capacity` steps (1 <= capacity <= n), starting from `start` (nonzero, finite).
-  /// Memory is reserved up front but touched only as steps are taken.
+  /// Storage grows with the steps taken (doubling), up to the capacity.
   LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int capacity,
                  bool keep_products);
 
@@ -51,9 +51,12 @@ class LanczosProcess {
   double next_beta() const { return next_beta_; }
 
  private:
+  void make_room(int steps);  // columns for `steps` products and the basis vector after them
+
   const OperatorRef& op_;
-  Eigen::MatrixXd basis_;     // n x (capacity + 1): the next vector waits in column steps_
-  Eigen::MatrixXd products_;  // n x capacity, or empty
+  bool keep_products_;
+  Eigen::MatrixXd basis_;     // n x (allocated + 1): the next vector waits in column steps_
+  Eigen::MatrixXd products_;  // n x allocated, or empty
   Eigen::VectorXd alpha_;
   Eigen::VectorXd beta_;
   int steps_ = 0;
