@@ -313,3 +313,17 @@ TEST_CASE("float32 products: a tolerance below their rounding stops early as not
     CHECK(reachable.residuals.maxCoeff() <= 1e-5 * lambda[0]);
   }
 }
+
+TEST_CASE("a full Lanczos basis with the budget nearly spent stops, flagged, within the budget", "[unit]") {
+  DenseOperator op(testing::with_spectrum(clustered_spectrum(400), 18));
+  EigenOptions options;
+  options.k = 3;
+  options.max_basis = 12;
+  options.max_products = 14;  // 2 left after the basis: too few for a restarted solve
+  const EigenResult result = extreme_eigenpairs(op, Spectrum::kLargest, options);
+  INFO("status " << result.status);
+  CHECK_FALSE(result.converged);
+  CHECK_THAT(result.status, Catch::Matchers::StartsWith("not converged: the basis of 12 vectors is full"));
+  CHECK(result.products <= 14);
+  CHECK(result.lanczos_steps == 12);
+}

@@ -181,10 +181,13 @@ double worst_relative_residual(const EigenResult& r, double scale) {
   return worst;
 }
 
+std::string worst_clause(const EigenResult& result, double scale) {
+  return " (worst residual / max(|lambda|, scale) = " + format_double(worst_relative_residual(result, scale)) + ")";
+}
+
 std::string stalled_status(const EigenResult& result, double scale) {
-  return "not converged: the Krylov estimates met tol but the true residuals stay above it (worst residual / "
-         "max(|lambda|, scale) = " + format_double(worst_relative_residual(result, scale)) +
-         "): the rounding of the products limits them; raise tol or compute in float64";
+  return "not converged: the Krylov estimates met tol but the true residuals stay above it" +
+         worst_clause(result, scale) + ": the rounding of the products limits them; raise tol or compute in float64";
 }
 
 std::string format_double(double x) {
@@ -269,7 +272,7 @@ EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOpt
   } else if (solver_converged) {
     result.status = stalled_status(result, options.spectral_scale);
   } else {
-    const std::string worst = " (worst residual / max(|lambda|, scale) = " + format_double(worst_relative_residual(result, options.spectral_scale)) + ")";
+    const std::string worst = worst_clause(result, options.spectral_scale);
     result.status = budget_binds ? "not converged: product budget max_products = " + std::to_string(budget) +
                                        " allows only " + std::to_string(max_restarts) + " restarts" + worst
                                  : "not converged: max_restarts = " + std::to_string(max_restarts) + " reached" + worst;

@@ -26,6 +26,9 @@ double residual_bound(double value, double tol, double scale);
 /// max over pairs of residual / max(|lambda|, scale), for status messages.
 double worst_relative_residual(const EigenResult& result, double scale);
 
+/// " (worst residual / max(|lambda|, scale) = X)", the tail of a not-converged status.
+std::string worst_clause(const EigenResult& result, double scale);
+
 /// The status of a solve whose residual estimates met tol while its true residuals did not: they
 /// sit at the rounding floor of the products (float32 products, or a near-zero eigenvalue).
 std::string stalled_status(const EigenResult& result, double scale);

@@ -101,8 +101,7 @@ EigenResult continue_restarted(OperatorRef& op, Spectrum which, const EigenOptio
       EigenResult result = from_ritz(std::move(current), op, steps);
       result.status = "not converged: the basis of " + std::to_string(steps) +
                       " vectors is full and the product budget max_products = " +
-                      std::to_string(options.max_products) + " is spent (worst residual / max(|lambda|, scale) = " +
-                      format_double(worst_relative_residual(result, options.spectral_scale)) + ")";
+                      std::to_string(options.max_products) + " is spent" + worst_clause(result, options.spectral_scale);
       return result;
     }
   }
@@ -149,8 +148,7 @@ EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
         result.status = stalled_status(result, options.spectral_scale);
       } else {
         result.status = "not converged: product budget max_products = " + std::to_string(budget) + " spent after " +
-                        std::to_string(steps) + " Lanczos steps (worst residual / max(|lambda|, scale) = " +
-                        format_double(worst_relative_residual(result, options.spectral_scale)) + ")";
+                        std::to_string(steps) + " Lanczos steps" + worst_clause(result, options.spectral_scale);
       }
       return result;
     }
