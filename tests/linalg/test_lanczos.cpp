@@ -56,7 +56,8 @@ TEST_CASE("Lanczos stops at an invariant subspace and reports the steps taken", 
 
 TEST_CASE("the Lanczos basis stays orthonormal to rounding and A Q = Q T + beta q e^T holds", "[unit]") {
   // Outliers four decades above a bulk: plain Lanczos loses orthogonality within a few dozen
-  // steps here; the re-orthogonalised basis must stay orthonormal to ~n eps.
+  // steps here; the re-orthogonalised basis must stay orthonormal to ~n eps. 150 steps also
+  // cross three doublings of the storage (it starts at 32 columns), which must keep it intact.
   const Eigen::Index n = 400;
   VectorXd lambda = VectorXd::LinSpaced(n, -0.01, 0.01);
   lambda.tail(4) << 10.0, 30.0, 60.0, 100.0;
@@ -78,20 +79,4 @@ TEST_CASE("the Lanczos basis stays orthonormal to rounding and A Q = Q T + beta 
   t.diagonal(1) = process.beta();
   t.diagonal(-1) = process.beta();
   CHECK((q.transpose() * a * q - t).cwiseAbs().maxCoeff() < 1e-12 * 100.0);
-}
-
-TEST_CASE("a long Lanczos run grows its storage and keeps what it stored", "[unit]") {
-  // 200 steps cross several doublings of the storage (it starts small): the basis and the
-  // products must come through every reallocation intact.
-  const Eigen::Index n = 300;
-  const MatrixXd a = testing::with_spectrum(VectorXd::LinSpaced(n, -2.0, 7.0), 24);
-  DenseOperator op(a);
-  std::mt19937_64 rng(4);
-  detail::OperatorRef ref(op);
-  detail::LanczosProcess process(ref, gaussian(n, rng), 200, /*keep_products=*/true);
-  while (process.can_step()) process.step();
-  REQUIRE(process.steps() == 200);
-  const MatrixXd q = process.basis();
-  CHECK((q.transpose() * q - MatrixXd::Identity(200, 200)).cwiseAbs().maxCoeff() < 1e-13);
-  CHECK((process.products() - a * q).norm() < 1e-12 * a.norm());
 }
