@@ -69,6 +69,9 @@ void print_summary(const std::string& measure, const nlohmann::json& result) {
     std::fprintf(stderr, "%-7s%s  (max relative residual %.1e, %lld HVPs, %.2fs%s)\n", measure.c_str(),
                  values.c_str(), worst, static_cast<long long>(result["hvps"].get<std::int64_t>()),
                  result["seconds"].get<double>(), result["converged"].get<bool>() ? "" : ", NOT CONVERGED");
+    if (!result["converged"].get<bool>()) {
+      std::fprintf(stderr, "        %s\n", result["status"].get<std::string>().c_str());
+    }
   } else if (measure == "trace") {
     std::fprintf(stderr, "trace   %.6g +- %.2g SE  (%s, %lld HVPs, %.2fs)\n", result["value"].get<double>(),
                  result["standard_error"].get<double>(), result["method"].get<std::string>().c_str(),
