@@ -233,17 +233,22 @@ TEST_CASE("an exhausted product budget returns flagged unconverged pairs within 
   }
 }
 
-TEST_CASE("tiny operators fall back to a dense decomposition from n products", "[unit]") {
+TEST_CASE("tiny operators: the restarted solver decomposes densely, Lanczos spans the space", "[unit]") {
   const MatrixXd a = testing::with_spectrum(VectorXd::LinSpaced(8, -3.0, 4.0), 15);
-  DenseOperator op(a);
-  EigenOptions options;
-  options.k = 2;
-  const EigenResult result = extreme_eigenpairs(op, Spectrum::kSmallest, options);
-  CHECK(result.converged);
-  CHECK(result.products == 8 + 2);
-  CHECK_THAT(result.values[0], WithinRel(-3.0, 1e-12));
-  CHECK_THAT(result.values[1], WithinRel(-2.0, 1e-12));
-  CHECK(result.residuals.maxCoeff() < 1e-12);
+  for (EigenMethod method : {EigenMethod::kRestarted, EigenMethod::kLanczos}) {
+    DenseOperator op(a);
+    EigenOptions options;
+    options.k = 2;
+    options.method = method;
+    const EigenResult result = extreme_eigenpairs(op, Spectrum::kSmallest, options);
+    INFO(method_name(method) << ": " << result.status << ", products " << result.products);
+    CHECK(result.converged);
+    // Dense: the n columns and k residual products; Lanczos: at most n, residuals included.
+    CHECK(result.products == (method == EigenMethod::kRestarted ? 8 + 2 : 8));
+    CHECK_THAT(result.values[0], WithinRel(-3.0, 1e-12));
+    CHECK_THAT(result.values[1], WithinRel(-2.0, 1e-12));
+    CHECK(result.residuals.maxCoeff() < 1e-12);
+  }
 }
 
 TEST_CASE("with a spectral scale, the bottom of a Hessian-like spectrum with a null space converges to zero", "[unit]") {

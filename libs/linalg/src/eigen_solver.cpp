@@ -46,7 +46,8 @@ class Solver : public Spectra::SymEigsSolver<detail::OperatorRef> {
   }
 };
 
-// Every operator column e_j, then a dense decomposition: cheaper than Lanczos when n <= ncv.
+// Every operator column e_j, then a dense decomposition: Spectra needs ncv < n, so the restarted
+// solver takes this path for tiny operators (the unrestarted one simply spans the whole space).
 RitzPairs dense_pairs(detail::OperatorRef& op, Spectrum which, int k) {
   const Index n = op.rows();
   MatrixXd a(n, n);
@@ -202,7 +203,8 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
   options.check(n);
   const int k = options.k;
   const std::int64_t budget = options.max_products;
-  if (options.ncv == 0 && options.max_basis == 0 && automatic_ncv(k) >= n) {
+  if (options.method == EigenMethod::kLanczos) return lanczos_eigenpairs(op, which, options);
+  if (options.ncv == 0 && automatic_ncv(k) >= n) {
     if (budget > 0 && budget < n + k) {
       fail("max_products = " + std::to_string(budget) + " is below the n + k = " + std::to_string(n + k) +
            " products of the dense path taken for n = " + std::to_string(n));
@@ -213,8 +215,7 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     result.status = "converged";
     return result;
   }
-  return options.method == EigenMethod::kLanczos ? lanczos_eigenpairs(op, which, options)
-                                                 : restarted_eigenpairs(op, which, options);
+  return restarted_eigenpairs(op, which, options);
 }
 
 EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options) {
