@@ -176,9 +176,16 @@ TEST_CASE("a probed run killed 14 times, inside checkpoint writes too, resumes t
   std::vector<std::string> plan(10, "timed");
   for (const char* phase : {"data", "fingerprint", "latest", "done"}) plan.push_back(phase);
   std::shuffle(plan.begin(), plan.end(), rng);
-  // Moments scale with this machine's speed: from the start (loading, cutting the logs back)
-  // to well into training, but never so late that the run could finish first.
-  std::uniform_real_distribution<double> moment(0.03 * straight_seconds, 0.2 * straight_seconds);
+  // Moments scale with this machine's speed and with the work left: from the start (loading,
+  // cutting the logs back) to well into training, but at most a quarter of what the remaining
+  // steps took uninterrupted, so that the run cannot finish first even if the reference run was
+  // slowed by other jobs (a fixed 20% once let a resumed run near the end finish: exit 0).
+  auto moment = [&] {
+    const std::string latest = curvtrack::core::trim(slurp(killed / "checkpoints/LATEST"));
+    const double done = latest.empty() ? 0.0 : static_cast<double>(std::stoll(latest)) / kSteps;
+    const double latest_moment = straight_seconds * std::min(0.2, 0.25 * (1.0 - done));
+    return std::uniform_real_distribution<double>(0.15 * latest_moment, latest_moment)(rng);
+  };
   std::uniform_real_distribution<double> soon(0.0, 0.05 * straight_seconds);
   int kills = 0;
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -193,7 +200,7 @@ TEST_CASE("a probed run killed 14 times, inside checkpoint writes too, resumes t
     }
     int pid = spawn_tool(probed_run(killed), dir.path(), options);
     if (plan[i] == "timed") {
-      const double delay = i == 0 ? soon(rng) : moment(rng);
+      const double delay = i == 0 ? soon(rng) : moment();
       // The first process: its first checkpoint must exist before the kill (see the note at the top).
       if (i == 0) REQUIRE(wait_until([&] { return fs::exists(killed / "checkpoints/LATEST"); }, 60));
       sleep_seconds(delay);
