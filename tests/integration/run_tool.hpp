@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "test_support.hpp"
+
 namespace curvtrack::testing {
 
 /// What one run of the tool returned.
@@ -42,21 +44,6 @@ int spawn_tool(const std::vector<std::string>& arguments, const std::filesystem:
 /// Waits for a spawned tool: its exit code, or -N when killed by signal N.
 int wait_tool(int pid);
 
-/// A fresh, empty temporary folder removed when the object goes away.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-/// A whole file's bytes ("" when it cannot be read).
-std::string slurp(const std::filesystem::path& path);
 
 /// The complete records of a curvature.jsonl (a torn last line is left out) without their
 /// wall-clock fields ("seconds" at any depth): what a resumed run must reproduce exactly.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/runs/meta.hpp"
 #include "curvtrack/runs/run_directory.hpp"
@@ -30,9 +31,10 @@ TEST_CASE("LATEST names an existing checkpoint or is reported as corrupt", "[uni
   REQUIRE_THROWS_AS(run.latest_step(), core::DataError);
 
   runs::RunMeta meta(run.meta());
-  meta.data()["status"] = runs::status::kRunning;
+  meta.record().status = runs::RunStatus::kRunning;
   meta.save();
-  REQUIRE(runs::RunMeta(run.meta()).data()["status"] == "running");
+  REQUIRE(runs::RunMeta(run.meta()).record().status == runs::RunStatus::kRunning);
+  REQUIRE(nlohmann::json::parse(core::read_file(run.meta()))["status"] == "running");
   std::ofstream(run.meta()) << "{broken";
   REQUIRE_THROWS_AS(runs::RunMeta(run.meta()), core::DataError);
   fs::remove_all(root);

@@ -20,7 +20,8 @@
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/power_iteration.hpp"
-#include "probe_setup.hpp"
+#include "curvtrack/runner/devices.hpp"
+#include "curvtrack/runner/probe_setup.hpp"
 
 namespace po = boost::program_options;
 
@@ -130,7 +131,7 @@ void compare_solvers(const curvature::HvpOperator& op, int k, double tol, int nc
 }  // namespace
 
 int run_bench(const Arguments& arguments) {
-  ProbeSetupOptions setup_options;
+  runner::ProbeSetupOptions setup_options;
   setup_options.dtype = "float32";
   RuntimeOptions runtime;
   int repeats = 7;
@@ -155,8 +156,8 @@ int run_bench(const Arguments& arguments) {
   if (!parse_arguments("bench", arguments, options, values)) return 0;
   if (repeats < 1) throw core::UsageError("--repeats must be >= 1");
   setup_options.device = runtime.device;
-  int threads = apply_threads(runtime.threads);
-  ProbeSetup setup = load_probe_setup(setup_options);
+  int threads = runner::apply_threads(runtime.threads);
+  runner::ProbeSetup setup = runner::load_probe_setup(setup_options);
   models::Network& network = *setup.network;
   const at::Tensor& inputs = setup.probe.images;
   const at::Tensor& labels = setup.probe.labels;

@@ -1,16 +1,11 @@
 #include "command_line.hpp"
 
-#include <ATen/Parallel.h>
-
 #include <boost/program_options/errors.hpp>
 #include <boost/program_options/parsers.hpp>
 #include <iostream>
-#include <cstdlib>
-#include <thread>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
-#include "curvtrack/dist/rank_environment.hpp"
 
 namespace po = boost::program_options;
 
@@ -48,18 +43,21 @@ bool parse_arguments(const std::string& command, const Arguments& arguments,
   return true;
 }
 
-int apply_threads(int threads) {
-  if (threads < 0) throw core::UsageError("--threads must be >= 0 (0: all cores), got " + std::to_string(threads));
-  int local_ranks = 1;
-  try {
-    local_ranks = dist::rank_environment([](const char* name) { return std::getenv(name); }).local_ranks;
-  } catch (const core::UsageError&) {
-    // A malformed rank environment is reported when the ranks join.
+void add_run_options(po::options_description& options, RunCommandOptions& command) {
+  options.add_options()
+      ("config", po::value(&command.config_file), "INI run config")
+      ("set", po::value(&command.assignments)->composing(), "section.key=value, overrides the file (repeatable)")
+      ("run-dir", po::value(&command.run_dir), "run directory (default: runs/<run.name or run>-seed<run.seed>)")
+      ("resume", po::value(&command.resume)->default_value("never"), "auto: continue the run in --run-dir from its latest good checkpoint");
+  add_runtime_options(options, command.runtime);
+}
+
+runner::RunRequest run_request(const RunCommandOptions& command) {
+  if (command.resume != "never" && command.resume != "auto") {
+    throw core::UsageError("--resume '" + command.resume + "' is not one of never, auto");
   }
-  int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  int wanted = threads > 0 ? threads : std::max(1, cores / std::max(1, local_ranks));
-  at::set_num_threads(wanted);
-  return at::get_num_threads();
+  return {command.config_file, command.assignments,  command.run_dir,
+          command.resume == "auto", command.runtime.threads, command.runtime.quiet};
 }
 
 }  // namespace curvtrack::tool

@@ -6,8 +6,10 @@
 #include <boost/program_options/variables_map.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
+#include "curvtrack/runner/prepared_run.hpp"
 
 namespace curvtrack::tool {
 
@@ -28,7 +30,19 @@ bool parse_arguments(const std::string& command, const Arguments& arguments,
                      const boost::program_options::options_description& options,
                      boost::program_options::variables_map& values);
 
-/// Sets the thread count (when 0: this node's cores shared by its ranks) and returns the number in force.
-int apply_threads(int threads);
+/// Command-line options of commands that run a config (train, lrfind).
+struct RunCommandOptions {
+  std::string config_file;
+  std::vector<std::string> assignments;  ///< --set section.key=value
+  std::string run_dir;
+  std::string resume = "never";          ///< never | auto
+  RuntimeOptions runtime;
+};
+
+/// Adds --config, --set, --run-dir, --resume and the runtime options.
+void add_run_options(boost::program_options::options_description& options, RunCommandOptions& command);
+
+/// The run library's request for these options; core::UsageError for a bad --resume.
+runner::RunRequest run_request(const RunCommandOptions& command);
 
 }  // namespace curvtrack::tool

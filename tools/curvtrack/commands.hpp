@@ -21,6 +21,8 @@ int run_train(const Arguments& arguments);
 int run_lrfind(const Arguments& arguments);
 /// `curvtrack sweep`: runs a study (arms x seeds) on a local process pool or as a Slurm array job.
 int run_sweep(const Arguments& arguments);
+/// `curvtrack config`: every run-config key (--list), or a resolved and checked config as INI.
+int run_config(const Arguments& arguments);
 /// `curvtrack report`: the flat-minimum comparison of run directories -> report.md/.html, figures, tables.
 int run_report(const Arguments& arguments);
 

@@ -11,8 +11,8 @@
 #include "commands.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
-#include "lrfind_output.hpp"
-#include "run_setup.hpp"
+#include "curvtrack/runner/lr_finder_outputs.hpp"
+#include "curvtrack/runner/prepared_run.hpp"
 
 namespace po = boost::program_options;
 
@@ -52,11 +52,11 @@ int run_lrfind(const Arguments& arguments) {
   // which prepare_run only allows when resuming. A run directory given as --out lends its config.
   command.run_dir = out;
   command.resume = "auto";
-  PreparedRun prepared = prepare_run(command);
-  if (rule.empty()) rule = prepared.config.get("train.lrfind_rule");
-  RunResources resources = load_run_resources(prepared, ScheduleNeed::kNone);
+  runner::PreparedRun prepared = runner::prepare_run(run_request(command));
+  if (rule.empty()) rule = prepared.options.train.lrfind_rule;
+  runner::RunResources resources = runner::load_run_resources(prepared, runner::ScheduleNeed::kNone);
 
-  train::LrFinderOptions finder = lr_finder_options(prepared.config);
+  train::LrFinderOptions finder = runner::lr_finder_options(prepared.options.schedule);
   finder.mode = mode;
   if (values.count("start") != 0U) finder.start = values["start"].as<double>();
   if (values.count("end") != 0U) finder.end = values["end"].as<double>();
@@ -66,13 +66,13 @@ int run_lrfind(const Arguments& arguments) {
   if (values.count("beta") != 0U) finder.beta = values["beta"].as<double>();
   if (values.count("stop-factor") != 0U) finder.stop_factor = values["stop-factor"].as<double>();
 
-  LrFinderRecord record = run_lr_finder_for(prepared.config, resources, finder, rule);
+  runner::LrFinderRecord record = runner::run_lr_finder_for(prepared, resources, finder, rule);
   std::filesystem::create_directories(out);
-  std::vector<std::string> warnings = write_lr_finder_outputs(out, record);
+  std::vector<std::string> warnings = runner::write_lr_finder_outputs(out, record);
   if (!command.runtime.quiet) {
     for (const auto& warning : warnings) std::fprintf(stderr, "lrfind: warning: %s\n", warning.c_str());
-    std::fputs(lr_finder_summary(record).c_str(), stderr);
-    std::fprintf(stderr, "lrfind: wrote %s\n", (std::filesystem::path(out) / kLrFinderJson).c_str());
+    std::fputs(runner::lr_finder_summary(record).c_str(), stderr);
+    std::fprintf(stderr, "lrfind: wrote %s\n", (std::filesystem::path(out) / runner::kLrFinderJson).c_str());
   }
   return 0;
 }

@@ -26,6 +26,7 @@ const std::map<std::string, CommandInfo>& commands() {
       {"train", {curvtrack::tool::run_train, "train a network under a learning-rate policy into a run directory"}},
       {"lrfind", {curvtrack::tool::run_lrfind, "LR range test on a run config -> lrfind.csv/.json and a figure"}},
       {"report", {curvtrack::tool::run_report, "compare arms paired by seed -> report.md/.html, figures, tables"}},
+      {"config", {curvtrack::tool::run_config, "list every run-config key, or resolve and check a config"}},
       {"sweep", {curvtrack::tool::run_sweep, "run a study (arms x seeds) locally or as a Slurm array job"}},
   };
   return table;

@@ -10,10 +10,10 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
-#include "run_config.hpp"
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/config.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/runner/run_options.hpp"
 #include "curvtrack/schedules/schedule.hpp"
 
 namespace po = boost::program_options;
@@ -24,9 +24,11 @@ namespace {
 // train.steps plus every [schedule] key; schedule defaults are left empty on purpose, so that
 // make_schedule applies each policy's own defaults and rejects keys the policy does not use.
 core::Config schedule_config() {
-  std::vector<core::ConfigKey> keys = {{"train.steps", "", "optimizer updates in the run", {}}};
-  for (auto& key : schedule_schema()) keys.push_back(std::move(key));
-  core::Config config(std::move(keys));
+  runner::RunOptions run;
+  core::OptionBindings bindings;
+  bindings.add("train.steps", run.train.steps, "optimizer updates in the run");
+  schedules::bind_schedule_keys(bindings, run.schedule);
+  core::Config config(bindings.schema());
   // A full training config is accepted: the other sections belong to other commands.
   for (const char* section : {"data", "model", "optim", "train", "curvature", "run"}) config.ignore_section(section);
   return config;

@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 #include <Spectra/Util/Version.h>
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <cstdio>
@@ -20,10 +21,11 @@
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
-#include "offline_probes.hpp"
-#include "probe_setup.hpp"
+#include "curvtrack/runner/devices.hpp"
+#include "curvtrack/runner/offline_probes.hpp"
+#include "curvtrack/runner/probe_setup.hpp"
 #include "progress_operator.hpp"
-#include "ranks.hpp"
+#include "curvtrack/runner/rank_support.hpp"
 
 namespace po = boost::program_options;
 
@@ -34,20 +36,13 @@ namespace {
 void parse_trace(const std::string& text, curvature::SpectrumRequest& request) {
   if (text == "none") return;
   auto fields = core::split(text, ':');
-  if (fields.size() != 2 || (fields[0] != "hutchinson" && fields[0] != "hutchpp")) {
+  const auto& names = curvature::trace_method_names();
+  const std::vector<std::string> known = names.names();
+  if (fields.size() != 2 || fields[0] == "none" || std::find(known.begin(), known.end(), fields[0]) == known.end()) {
     throw core::UsageError("--trace '" + text + "' is not of the form hutchinson:N, hutchpp:N or none");
   }
-  request.trace_method = fields[0];
+  request.trace = names.parse(fields[0], "--trace");
   request.trace_samples = static_cast<int>(core::parse_int(fields[1], "--trace samples"));
-}
-
-// "80x10" -> steps and runs; "none" -> no density.
-void parse_esd(const std::string& text, curvature::SpectrumRequest& request) {
-  if (text == "none") return;
-  auto fields = core::split(text, 'x');
-  if (fields.size() != 2) throw core::UsageError("--esd '" + text + "' is not of the form STEPSxRUNS (e.g. 80x10) or none");
-  request.esd_steps = static_cast<int>(core::parse_int(fields[0], "--esd steps"));
-  request.esd_runs = static_cast<int>(core::parse_int(fields[1], "--esd runs"));
 }
 
 linalg::EigenMethod parse_eigensolver(const std::string& text) {
@@ -87,7 +82,7 @@ void print_summary(const std::string& measure, const nlohmann::json& result) {
 }  // namespace
 
 int run_spectrum(const Arguments& arguments) {
-  ProbeSetupOptions setup_options;
+  runner::ProbeSetupOptions setup_options;
   RuntimeOptions runtime;
   curvature::SpectrumRequest request;
   curvature::HvpOptions hvp_options;
@@ -120,9 +115,18 @@ int run_spectrum(const Arguments& arguments) {
   add_runtime_options(options, runtime);
   po::variables_map values;
   if (!parse_arguments("spectrum", arguments, options, values)) return 0;
-  if (!run_dir.empty()) return run_offline_probes(run_dir, checkpoints, runtime);
+  if (!run_dir.empty()) {
+    runner::OfflineProbeSummary summary =
+        runner::probe_checkpoints({run_dir, checkpoints, runtime.threads, runtime.quiet});
+    if (!runtime.quiet) {
+      std::fprintf(stderr, "spectrum --run: %lld new records, %lld already present -> %s\n",
+                   static_cast<long long>(summary.added), static_cast<long long>(summary.already_present),
+                   summary.curvature.c_str());
+    }
+    return 0;
+  }
   parse_trace(trace, request);
-  parse_esd(esd, request);
+  curvature::parse_density_shape(esd, "--esd", request.esd_steps, request.esd_runs);
   request.eigen_method = parse_eigensolver(eigensolver);
   if (values["tol"].defaulted()) request.tol = setup_options.dtype == "float32" ? 1e-5 : 1e-10;
   hvp_options.cache_graph = !no_graph_cache;
@@ -137,11 +141,11 @@ int run_spectrum(const Arguments& arguments) {
   }
 
   auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<dist::ProcessGroup> ranks = join_ranks(runtime);
+  std::unique_ptr<ranks::ProcessGroup> ranks = runner::join_ranks(runtime.dist_timeout);
   // Every rank runs the same solvers on the same products; only rank 0 reports and writes.
   if (!ranks->writes_results()) runtime.quiet = true;
-  int threads = apply_threads(runtime.threads);
-  ProbeSetup setup = load_probe_setup(setup_options);
+  int threads = runner::apply_threads(runtime.threads);
+  runner::ProbeSetup setup = runner::load_probe_setup(setup_options);
   curvature::check_request(request, models::parameter_count(*setup.network));
   const std::int64_t examples = setup.probe.images.size(0);
   if (examples < ranks->ranks()) {
@@ -155,7 +159,7 @@ int run_spectrum(const Arguments& arguments) {
   }
   core::Share share = core::share_of(examples, ranks->rank(), ranks->ranks());
   hvp_options.total_examples = examples;
-  hvp_options.sum_over_ranks = sum_over(*ranks);
+  hvp_options.sum_over_ranks = runner::sum_over(*ranks);
   curvature::HvpOperator op(*setup.network, setup.probe.images.slice(0, share.begin, share.end),
                             setup.probe.labels.slice(0, share.begin, share.end), hvp_options);
   double gap = curvature::determinism_gap(op, request.seed + 3);

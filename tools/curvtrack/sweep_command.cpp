@@ -11,13 +11,13 @@
 #include "commands.hpp"
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/config.hpp"
+#include "curvtrack/runner/run_options.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/sweep/local_pool.hpp"
 #include "curvtrack/sweep/process.hpp"
 #include "curvtrack/sweep/slurm.hpp"
 #include "curvtrack/sweep/study.hpp"
-#include "run_config.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -46,8 +46,9 @@ void print_dry_run(const sweep::Study& study, const std::vector<sweep::StudyRun>
   std::printf("output %s\n", study.out.c_str());
   int finished = 0;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    std::string status = sweep::run_status(runs[i].run_dir);
-    if (sweep::is_finished(status)) ++finished;
+    sweep::RunState state = sweep::run_state(runs[i].run_dir);
+    std::string status = state.word();
+    if (state.finished()) ++finished;
     std::printf("\n%-16s seed %-4lld %-10s %s\n  %s\n", runs[i].arm.c_str(), static_cast<long long>(runs[i].seed),
                 status.empty() ? "new" : status.c_str(), runs[i].run_dir.c_str(),
                 sweep::shell_command(commands[i]).c_str());
@@ -77,7 +78,7 @@ int run_slurm(const sweep::Study& study, const std::vector<sweep::StudyRun>& run
   }
   std::vector<sweep::StudyRun> todo;
   for (const auto& run : runs) {
-    if (!sweep::is_finished(sweep::run_status(run.run_dir))) todo.push_back(run);
+    if (!sweep::run_state(run.run_dir).finished()) todo.push_back(run);
   }
   sweep::SlurmFiles files = sweep::write_slurm_files(study, todo, self);
   std::string jobs;
@@ -110,10 +111,10 @@ int run_slurm(const sweep::Study& study, const std::vector<sweep::StudyRun>& run
 // fails here, naming the arm, instead of as failed runs.
 void check_run_config(const sweep::Study& study, const sweep::StudyRun& run) {
   try {
-    core::Config config = resolve_run_config(study.base.string(), run.overrides);
-    if (config.has("train.steps") && !(config.has("schedule.lr_max") && config.get("schedule.lr_max") == "auto")) {
-      schedules::make_schedule(config.section("schedule"), config.get_int("train.steps"));
-    }
+    runner::RunOptions options = runner::read_run_options(runner::resolve_run_config(study.base.string(), run.overrides));
+    auto lr_max = options.schedule.find("lr_max");
+    bool auto_lr_max = lr_max != options.schedule.end() && lr_max->second == "auto";
+    if (options.train.steps && !auto_lr_max) schedules::make_schedule(options.schedule, *options.train.steps);
   } catch (const core::UsageError& error) {
     throw core::UsageError(study.file.string() + ": arm " + run.arm + ": " + error.what());
   }

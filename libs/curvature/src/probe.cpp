@@ -41,34 +41,88 @@ nlohmann::json loss_and_accuracy(models::Network& network, const data::Dataset& 
   return {{"loss", loss / static_cast<double>(n)}, {"accuracy", correct / static_cast<double>(n)}, {"examples", n}};
 }
 
+// lr * lambda_max against the optimizer's stability limit (NaN limit: an adaptive optimizer).
+nlohmann::json stability_json(const StepContext& context, double lambda_max) {
+  const bool adaptive = std::isnan(context.stability_limit);
+  double ratio = context.lr * lambda_max;
+  return {{"lr_times_lambda_max", ratio},
+          {"limit", adaptive ? nlohmann::json(nullptr) : nlohmann::json(context.stability_limit)},
+          {"fraction_of_limit", adaptive ? nlohmann::json(nullptr) : nlohmann::json(ratio / context.stability_limit)},
+          {"momentum", context.momentum},
+          {"optimizer", context.optimizer},
+          {"note", adaptive ? "adaptive optimizer: the limit applies to the preconditioned Hessian, not reported"
+                            : "limit 2(1+b) for heavy ball, (2+2b)/(1+2b) for Nesterov, b = momentum in force"}};
+}
+
 }  // namespace
+
+const core::NamedValues<BatchNormMode>& batch_norm_mode_names() {
+  static const core::NamedValues<BatchNormMode> names = {{BatchNormMode::kEval, "eval"}, {BatchNormMode::kTrain, "train"}};
+  return names;
+}
+
+void ProbeOptions::bind(core::OptionBindings& bindings) {
+  using core::Recorded;
+  static const core::NamedValues<SharpnessSet> sharpness_names = {{SharpnessSet::kNone, "none"},
+                                                                  {SharpnessSet::kAdaptive, "adaptive"},
+                                                                  {SharpnessSet::kEpsilon, "epsilon"},
+                                                                  {SharpnessSet::kBoth, "both"}};
+  static const core::NamedValues<SliceSet> slice_names = {
+      {SliceSet::kNone, "none"}, {SliceSet::kRandom, "random"}, {SliceSet::kEigen, "eigen"}, {SliceSet::kBoth, "both"}};
+  bindings.add("curvature.top_k", top_k, "largest Hessian eigenvalues (warm-started)");
+  bindings.add("curvature.bottom_k", bottom_k, "smallest Hessian eigenvalues");
+  bindings.add("curvature.trace", trace, "trace estimator", trace_method_names());
+  bindings.add("curvature.trace_samples", trace_samples, "Hutch++ HVP budget or Hutchinson probes");
+  core::OptionBinding esd{"curvature.esd", "text", "spectral density STEPSxRUNS (e.g. 80x10) or none", {}, {}, {}, {}, {}};
+  esd.parse = [this](const std::string& text) { parse_density_shape(text, "curvature.esd", esd_steps, esd_runs); };
+  esd.format = [this] { return density_shape_text(esd_steps, esd_runs); };
+  esd.record = [this](nlohmann::json& out) {
+    out["esd_steps"] = esd_steps;
+    out["esd_runs"] = esd_runs;
+  };
+  bindings.add_custom(std::move(esd));
+  bindings.add("curvature.tol", tol, "eigen-solver relative tolerance");
+  bindings.add("curvature.max_hvps", max_hvps, "HVP budget per eigen-solve (unconverged results are flagged)");
+  bindings.add("curvature.warm_start", warm_start, "start each eigen-solve from the previous probe's eigenvectors");
+  bindings.add("curvature.bn_mode", bn_mode,
+               "BatchNorm during probes: eval (statistics re-estimated on the probe set) or train", batch_norm_mode_names());
+  bindings.add("curvature.batch_size", batch_size, "probe examples per batch");
+  bindings.add("curvature.seed", seed, "seed of the random vectors (each probe adds its step)");
+  bindings.add("curvature.test_hessian", test_hessian,
+               "also lambda_max and trace of the test-loss Hessian on curvature.test_probe");
+  bindings.add("curvature.sharpness", sharpness, "scale-aware sharpness at each probe", sharpness_names);
+  bindings.add("curvature.rho", rho, "adaptive sharpness radius: ||e / (|w| + eta)||_2 <= rho", Recorded::kNo);
+  bindings.add("curvature.eta", eta, "adaptive sharpness offset eta", Recorded::kNo);
+  bindings.add("curvature.epsilon", epsilon, "epsilon-sharpness box: |e_i| <= epsilon (|w_i| + 1)", Recorded::kNo);
+  bindings.add("curvature.sharpness_steps", sharpness_steps, "projected gradient-ascent steps for sharpness",
+               Recorded::kNo);
+  bindings.add("curvature.slices", slices, "loss slices: filter-normalised random directions, top eigenvector, or both",
+               slice_names);
+  bindings.add("curvature.slice_points", slice_points, "grid points per slice axis", Recorded::kNo);
+  bindings.add("curvature.slice_radius", slice_radius, "slice extent", Recorded::kNo);
+  bindings.add("curvature.slice_seed", slice_seed, "seed of the random slice directions (keep it equal across a study)");
+}
 
 void ProbeOptions::check() const {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw core::UsageError(message);
   };
+  const bool eigen_slices = slices == SliceSet::kEigen || slices == SliceSet::kBoth;
   require(top_k >= 0 && bottom_k >= 0, "curvature.top_k and curvature.bottom_k must be >= 0");
-  require(trace == "hutchpp" || trace == "hutchinson" || trace == "none",
-          "curvature.trace '" + trace + "' is not one of hutchpp, hutchinson, none");
-  require(trace == "none" || trace_samples >= 3, "curvature.trace_samples must be >= 3");
+  require(trace == linalg::TraceMethod::kNone || trace_samples >= 3, "curvature.trace_samples must be >= 3");
   require(esd_steps == 0 || (esd_steps >= 2 && esd_runs >= 1), "curvature.esd needs steps >= 2 and runs >= 1");
   require(tol > 0 && tol < 1, "curvature.tol must be in (0, 1)");
   require(max_hvps >= 0, "curvature.max_hvps must be >= 0 (0: unlimited)");
-  require(bn_mode == "eval" || bn_mode == "train", "curvature.bn_mode '" + bn_mode + "' is not one of eval, train");
   require(batch_size > 0, "curvature.batch_size must be >= 1");
-  require(sharpness == "none" || sharpness == "adaptive" || sharpness == "epsilon" || sharpness == "both",
-          "curvature.sharpness '" + sharpness + "' is not one of none, adaptive, epsilon, both");
-  require(slices == "none" || slices == "random" || slices == "eigen" || slices == "both",
-          "curvature.slices '" + slices + "' is not one of none, random, eigen, both");
-  require(slices == "none" || slice_points >= 3, "curvature.slice_points must be >= 3");
-  require(!(slices == "eigen" || slices == "both") || top_k >= 1, "curvature.slices along eigenvectors needs curvature.top_k >= 1");
+  require(slices == SliceSet::kNone || slice_points >= 3, "curvature.slice_points must be >= 3");
+  require(!eigen_slices || top_k >= 1, "curvature.slices along eigenvectors needs curvature.top_k >= 1");
 }
 
 nlohmann::json ProbeOptions::to_json() const {
-  return {{"top_k", top_k},       {"bottom_k", bottom_k}, {"trace", trace},     {"trace_samples", trace_samples},
-          {"esd_steps", esd_steps}, {"esd_runs", esd_runs}, {"tol", tol},       {"max_hvps", max_hvps},
-          {"warm_start", warm_start}, {"bn_mode", bn_mode}, {"batch_size", batch_size}, {"seed", seed},
-          {"sharpness", sharpness}, {"slices", slices}, {"slice_seed", slice_seed}, {"test_hessian", test_hessian}};
+  ProbeOptions copy = *this;
+  core::OptionBindings bindings;
+  copy.bind(bindings);
+  return bindings.settings("curvature");
 }
 
 nlohmann::json weight_norms(models::Network& network) {
@@ -95,17 +149,18 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   auto tensor_options = network.parameters().front().options();
   at::Tensor inputs = train_probe_.images.to(tensor_options);
   const bool batch_norm = network.has_batch_norm();
-  if (batch_norm && options_.bn_mode == "eval") {
+  const bool eval_mode = options_.bn_mode == BatchNormMode::kEval;
+  if (batch_norm && eval_mode) {
     models::reestimate_batch_norm(network, inputs, options_.batch_size);
   }
-  network.set_training(batch_norm && options_.bn_mode == "train");
+  network.set_training(batch_norm && !eval_mode);
 
   nlohmann::json record = {{"step", context.step}, {"label", context.label}, {"lr", context.lr},
                            {"momentum", context.momentum}};
   record["settings"] = options_.to_json();
   record["settings"]["probe_examples"] = train_probe_.images.size(0);
   record["settings"]["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
-  record["settings"]["batch_norm"] = batch_norm ? options_.bn_mode : "none in model";
+  record["settings"]["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
   record["settings"]["hessian"] = "mean cross-entropy over the probe set, no weight decay";
   record["train_probe"] = loss_and_accuracy(network, train_probe_, options_.batch_size);
   if (test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
@@ -117,66 +172,43 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   record["gradient_norm"] = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 
-  double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
-  auto solve = [&](int k, linalg::Spectrum which, const std::vector<Eigen::VectorXd>& warm) {
-    linalg::EigenOptions eigen;
-    eigen.spectral_scale = which == linalg::Spectrum::kSmallest ? scale : 0.0;
-    eigen.k = k;
-    eigen.tol = options_.tol;
-    eigen.max_products = options_.max_hvps;
-    eigen.seed = seed;
-    eigen.warm_start = warm;
-    auto solve_start = Clock::now();
-    linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, eigen);
-    nlohmann::json json = eigen_json(result, eigen, seconds_since(solve_start));
-    json["warm_started"] = !warm.empty();
-    return std::make_pair(result, json);
-  };
+  SpectrumRequest train = request(seed);
+  train.record_warm_start = true;
+  if (options_.warm_start && !previous_top_.empty() && previous_top_.front().size() == op.rows()) {
+    train.warm_top = previous_top_;
+  }
+  linalg::EigenResult top;
+  nlohmann::json spectrum = measure_spectrum(op, train, {}, &top);
+  for (auto& [name, value] : spectrum.items()) record[name] = value;
   if (options_.top_k > 0) {
-    bool usable = options_.warm_start && !previous_top_.empty() && previous_top_.front().size() == op.rows();
-    auto [result, json] = solve(options_.top_k, linalg::Spectrum::kLargest,
-                                usable ? previous_top_ : std::vector<Eigen::VectorXd>{});
-    record["top"] = json;
     previous_top_.clear();
-    for (Eigen::Index i = 0; i < result.vectors.cols(); ++i) previous_top_.push_back(result.vectors.col(i));
-    double lambda_max = result.values.size() > 0 ? result.values[0] : NAN;
-    if (std::isfinite(lambda_max)) scale = std::abs(lambda_max);
-    double ratio = context.lr * lambda_max;
-    record["stability"] = {{"lr_times_lambda_max", ratio},
-                           {"limit", std::isnan(context.stability_limit) ? nlohmann::json(nullptr)
-                                                                          : nlohmann::json(context.stability_limit)},
-                           {"fraction_of_limit", std::isnan(context.stability_limit) ? nlohmann::json(nullptr)
-                                                                                      : nlohmann::json(ratio / context.stability_limit)},
-                           {"momentum", context.momentum},
-                           {"optimizer", context.optimizer},
-                           {"note", std::isnan(context.stability_limit)
-                                        ? "adaptive optimizer: the limit applies to the preconditioned Hessian, not reported"
-                                        : "limit 2(1+b) for heavy ball, (2+2b)/(1+2b) for Nesterov, b = momentum in force"}};
-  }
-  if (options_.bottom_k > 0) record["bottom"] = solve(options_.bottom_k, linalg::Spectrum::kSmallest, {}).second;
-  if (options_.trace != "none") {
-    auto trace_start = Clock::now();
-    linalg::TraceEstimate estimate = options_.trace == "hutchpp" ? linalg::hutchpp(op, options_.trace_samples, seed + 1)
-                                                                 : linalg::hutchinson(op, options_.trace_samples, seed + 1);
-    record["trace"] = trace_json(estimate, seconds_since(trace_start));
-  }
-  if (options_.esd_steps > 0) {
-    linalg::SlqOptions slq;
-    slq.steps = options_.esd_steps;
-    slq.runs = options_.esd_runs;
-    slq.seed = seed + 2;
-    auto esd_start = Clock::now();
-    record["esd"] = density_json(linalg::slq(op, slq), slq, seconds_since(esd_start));
+    for (Eigen::Index i = 0; i < top.vectors.cols(); ++i) previous_top_.push_back(top.vectors.col(i));
+    double lambda_max = top.values.size() > 0 ? top.values[0] : NAN;
+    record["stability"] = stability_json(context, lambda_max);
   }
   if (options_.test_hessian && test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
     record["test_hessian"] = measure_test_hessian(network, seed);
   }
-  if (options_.sharpness != "none") record["sharpness"] = measure_sharpnesses(network);
-  if (options_.slices != "none") record["slices"] = measure_slices(network);
+  if (options_.sharpness != SharpnessSet::kNone) record["sharpness"] = measure_sharpnesses(network);
+  if (options_.slices != SliceSet::kNone) record["slices"] = measure_slices(network);
   record["hvps"] = op.products();
   record["seconds"] = seconds_since(start);
   network.set_training(false);
   return record;
+}
+
+SpectrumRequest CurvatureProbe::request(std::uint64_t seed) const {
+  SpectrumRequest request;
+  request.top_k = options_.top_k;
+  request.bottom_k = options_.bottom_k;
+  request.trace = options_.trace;
+  request.trace_samples = options_.trace_samples;
+  request.esd_steps = options_.esd_steps;
+  request.esd_runs = options_.esd_runs;
+  request.tol = options_.tol;
+  request.max_hvps = options_.max_hvps;
+  request.seed = seed;
+  return request;
 }
 
 void CurvatureProbe::split_products(int rank, int ranks, std::function<void(at::Tensor&)> sum) {
@@ -198,30 +230,22 @@ HvpOperator CurvatureProbe::hessian_of(models::Network& network, const data::Dat
 
 nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
   HvpOperator op = hessian_of(network, test_probe_);
-  linalg::EigenOptions eigen;
-  eigen.k = std::max(1, options_.top_k);
-  eigen.tol = options_.tol;
-  eigen.max_products = options_.max_hvps;
-  eigen.seed = seed + 3;
-  auto start = Clock::now();
+  SpectrumRequest test = request(seed + 3);  // eigenvalues from seed + 3, the trace from seed + 4
+  test.top_k = std::max(1, options_.top_k);
+  test.bottom_k = 0;
+  test.esd_steps = 0;
   nlohmann::json out = {{"examples", test_probe_.images.size(0)}, {"gradient_norm", op.gradient().norm()}};
-  out["top"] = eigen_json(linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, eigen), eigen, seconds_since(start));
-  if (options_.trace != "none") {
-    auto trace_start = Clock::now();
-    linalg::TraceEstimate estimate = options_.trace == "hutchpp" ? linalg::hutchpp(op, options_.trace_samples, seed + 4)
-                                                                 : linalg::hutchinson(op, options_.trace_samples, seed + 4);
-    out["trace"] = trace_json(estimate, seconds_since(trace_start));
-  }
+  for (auto& [name, value] : measure_spectrum(op, test).items()) out[name] = value;
   out["hvps"] = op.products();
   return out;
 }
 
 nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {
   nlohmann::json out = nlohmann::json::object();
-  for (const char* kind : {"adaptive", "epsilon"}) {
-    if (options_.sharpness != kind && options_.sharpness != "both") continue;
+  for (SharpnessSet kind : {SharpnessSet::kAdaptive, SharpnessSet::kEpsilon}) {
+    if (options_.sharpness != kind && options_.sharpness != SharpnessSet::kBoth) continue;
     SharpnessOptions sharpness;
-    sharpness.kind = kind;
+    sharpness.kind = kind == SharpnessSet::kAdaptive ? "adaptive" : "epsilon";
     sharpness.rho = options_.rho;
     sharpness.eta = options_.eta;
     sharpness.epsilon = options_.epsilon;
@@ -229,7 +253,7 @@ nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {
     sharpness.seed = options_.seed;
     sharpness.batch_size = options_.batch_size;
     SharpnessResult result = measure_sharpness(network, train_probe_.images, train_probe_.labels, sharpness);
-    out[kind] = result.settings();  // the result with every option it was measured with
+    out[sharpness.kind] = result.settings();  // the result with every option it was measured with
   }
   return out;
 }
@@ -243,14 +267,14 @@ nlohmann::json CurvatureProbe::measure_slices(models::Network& network) {
   nlohmann::json out = nlohmann::json::object();
   const at::Tensor& inputs = train_probe_.images;
   const at::Tensor& labels = train_probe_.labels;
-  if (options_.slices == "random" || options_.slices == "both") {
+  if (options_.slices == SliceSet::kRandom || options_.slices == SliceSet::kBoth) {
     auto first = filter_normalised_direction(network, options_.slice_seed);
     auto second = filter_normalised_direction(network, options_.slice_seed + 1);
     out["random_1d"] = slice_json(loss_slice_1d(network, inputs, labels, first, slice,
                                                 "filter-normalised seed " + std::to_string(options_.slice_seed)));
     out["random_2d"] = slice_json(loss_slice_2d(network, inputs, labels, first, second, slice));
   }
-  if ((options_.slices == "eigen" || options_.slices == "both") && !previous_top_.empty()) {
+  if ((options_.slices == SliceSet::kEigen || options_.slices == SliceSet::kBoth) && !previous_top_.empty()) {
     out["eigen_1d"] = slice_json(loss_slice_1d(network, inputs, labels, unflatten_like(previous_top_.front(), network),
                                                slice, "top Hessian eigenvector (unit norm)"));
   }

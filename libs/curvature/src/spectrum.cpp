@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
 
 namespace curvtrack::curvature {
 namespace {
@@ -14,6 +15,31 @@ std::vector<double> to_vector(const Eigen::VectorXd& values) {
 }
 
 }  // namespace
+
+const core::NamedValues<linalg::TraceMethod>& trace_method_names() {
+  static const core::NamedValues<linalg::TraceMethod> names = {{linalg::TraceMethod::kHutchpp, "hutchpp"},
+                                                               {linalg::TraceMethod::kHutchinson, "hutchinson"},
+                                                               {linalg::TraceMethod::kNone, "none"}};
+  return names;
+}
+
+void parse_density_shape(const std::string& text, const std::string& what, int& steps, int& runs) {
+  steps = runs = 0;
+  if (text == "none") return;
+  auto fields = core::split(text, 'x');
+  if (fields.size() != 2) throw core::UsageError(what + " '" + text + "' is not of the form STEPSxRUNS (e.g. 80x10) or none");
+  std::int64_t parsed_steps = core::parse_int(fields[0], what + " steps");
+  std::int64_t parsed_runs = core::parse_int(fields[1], what + " runs");
+  if (parsed_steps < 2 || parsed_runs < 1 || parsed_steps > 100000 || parsed_runs > 100000) {
+    throw core::UsageError(what + " '" + text + "' needs STEPS in [2, 100000] and RUNS in [1, 100000] (or none)");
+  }
+  steps = static_cast<int>(parsed_steps);
+  runs = static_cast<int>(parsed_runs);
+}
+
+std::string density_shape_text(int steps, int runs) {
+  return steps == 0 ? "none" : std::to_string(steps) + "x" + std::to_string(runs);
+}
 
 void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   auto require = [](bool ok, const std::string& message) {
@@ -26,10 +52,9 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   require(request.bottom_k >= 0 && request.bottom_k < parameters,
           "--bottom-k " + std::to_string(request.bottom_k) + " must be in [0, " + n +
               ") (the model has " + n + " parameters)");
-  require(request.trace_method.empty() || request.trace_method == "hutchinson" ||
-              request.trace_method == "hutchpp",
-          "--trace method '" + request.trace_method + "' is not one of hutchinson, hutchpp, none");
-  require(request.trace_method.empty() || request.trace_samples >= (request.trace_method == "hutchpp" ? 3 : 2),
+  using linalg::TraceMethod;
+  require(request.trace == TraceMethod::kNone ||
+              request.trace_samples >= (request.trace == TraceMethod::kHutchpp ? 3 : 2),
           "--trace needs at least 2 samples (Hutch++: 3), got " + std::to_string(request.trace_samples));
   require(request.esd_steps == 0 || (request.esd_steps >= 2 && request.esd_runs >= 1),
           "--esd needs STEPSxRUNS with STEPS >= 2 and RUNS >= 1");

@@ -15,6 +15,35 @@ namespace {
 
 using core::UsageError;
 
+const std::vector<std::string> kPolicies = {"constant", "onecycle", "step", "cosine"};
+const std::vector<std::string> kVariants = {"smith", "torch", "fastai"};
+
+// Every [schedule] key, with its meaning; defaults are the policies' own (ScheduleOptions structs).
+struct KeySpec {
+  std::string name;
+  std::string help;
+  std::vector<std::string> choices;
+};
+const std::vector<KeySpec> kKeys = {
+    {"policy", "learning-rate policy", kPolicies},
+    {"variant", "onecycle variant", kVariants},
+    {"lr", "learning rate (constant, step) or rate at step 0 (cosine)", {}},
+    {"lr_max", "onecycle peak learning rate, or auto to run the LR range test first", {}},
+    {"lr_min", "cosine: rate at the last step", {}},
+    {"div", "onecycle: initial rate is lr_max/div", {}},
+    {"final_div", "onecycle torch/fastai: final rate is initial/final_div", {}},
+    {"pct_start", "onecycle torch/fastai: fraction of steps spent rising", {}},
+    {"anneal", "onecycle torch: interpolation within a phase", {}},
+    {"three_phase", "onecycle torch: initial->max->initial->min", {}},
+    {"mom_min", "onecycle: momentum at the peak rate", {}},
+    {"mom_max", "onecycle: momentum at the ends", {}},
+    {"cycle_frac", "onecycle smith: fraction of steps taken by the cycle", {}},
+    {"annihilate", "onecycle smith: final rate is lr_max/(div*annihilate)", {}},
+    {"momentum", "constant/step/cosine: fixed momentum (Adam: beta1)", {}},
+    {"step_size", "step: updates between decays", {}},
+    {"gamma", "step: factor per decay", {}},
+};
+
 // Keys each policy (or onecycle variant) reads; any other given key is rejected.
 const std::vector<std::string> kConstantKeys = {"policy", "lr", "momentum"};
 const std::vector<std::string> kStepKeys = {"policy", "lr", "step_size", "gamma", "momentum"};
@@ -83,7 +112,7 @@ void reject_unknown(const ScheduleKeys& keys) {
 }
 
 std::unique_ptr<Schedule> make_onecycle(const KeyReader& reader, std::int64_t total_steps) {
-  const std::string variant = reader.choice("variant", "smith", {"smith", "torch", "fastai"});
+  const std::string variant = reader.choice("variant", "smith", kVariants);
   const std::string chosen = "variant=" + variant;
   if (variant == "smith") {
     reader.reject_unused(kSmithKeys, chosen);
@@ -126,9 +155,28 @@ std::unique_ptr<Schedule> make_onecycle(const KeyReader& reader, std::int64_t to
 }  // namespace
 
 std::vector<std::string> schedule_keys() {
-  return {"policy",  "variant",   "lr",          "lr_max",     "lr_min",   "div",
-          "final_div", "pct_start", "anneal",    "three_phase", "mom_min", "mom_max",
-          "cycle_frac", "annihilate", "momentum", "step_size",  "gamma"};
+  std::vector<std::string> names;
+  for (const auto& key : kKeys) names.push_back(key.name);
+  return names;
+}
+
+void bind_schedule_keys(core::OptionBindings& bindings, ScheduleKeys& keys) {
+  for (const auto& key : kKeys) {
+    core::OptionBinding binding{"schedule." + key.name, key.choices.empty() ? "text" : "choice", key.help,
+                                key.choices, {}, {}, {}, {}};
+    binding.parse = [&keys, name = key.name](const std::string& text) {
+      if (text.empty()) {
+        keys.erase(name);
+      } else {
+        keys[name] = text;
+      }
+    };
+    binding.format = [&keys, name = key.name] {
+      auto found = keys.find(name);
+      return found == keys.end() ? std::string() : found->second;
+    };
+    bindings.add_custom(std::move(binding));
+  }
 }
 
 std::unique_ptr<Schedule> make_schedule(const ScheduleKeys& keys, std::int64_t total_steps) {
@@ -136,7 +184,7 @@ std::unique_ptr<Schedule> make_schedule(const ScheduleKeys& keys, std::int64_t t
   detail::check_total_steps(total_steps);
   KeyReader reader(keys);
   reader.require("policy", "every schedule (one of: constant, onecycle, step, cosine)");
-  const std::string policy = reader.choice("policy", "", {"constant", "onecycle", "step", "cosine"});
+  const std::string policy = reader.choice("policy", "", kPolicies);
   if (policy == "onecycle") return make_onecycle(reader, total_steps);
 
   const std::string chosen = "policy=" + policy;

@@ -124,19 +124,24 @@ struct Active {
 
 }  // namespace
 
-std::string run_status(const fs::path& run_dir) {
-  std::error_code error;
-  if (!fs::exists(run_dir / "meta.json", error)) return "";
-  try {
-    runs::RunMeta meta(run_dir / "meta.json");
-    return meta.data().is_object() ? meta.data().value("status", std::string("unknown")) : "unreadable";
-  } catch (const std::exception&) {
-    return "unreadable";
-  }
+std::string RunState::word() const {
+  if (found == Found::kNothing) return "";
+  if (found == Found::kUnreadable) return "unreadable";
+  return status ? runs::status_name(*status) : "unknown";
 }
 
-bool is_finished(const std::string& status) {
-  return status == runs::status::kCompleted || status == runs::status::kDiverged;
+bool RunState::finished() const {
+  return found == Found::kRecorded && (status == runs::RunStatus::kCompleted || status == runs::RunStatus::kDiverged);
+}
+
+RunState run_state(const fs::path& run_dir) {
+  std::error_code error;
+  if (!fs::exists(run_dir / "meta.json", error)) return {};
+  try {
+    return {RunState::Found::kRecorded, runs::RunMeta(run_dir / "meta.json").record().status};
+  } catch (const std::exception&) {
+    return {RunState::Found::kUnreadable, std::nullopt};
+  }
 }
 
 std::vector<std::string> local_command(const Study& study, const StudyRun& run, const LocalPoolOptions& options) {
@@ -155,7 +160,7 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
   const std::size_t total = runs.size();
   std::deque<std::size_t> pending;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    if (is_finished(run_status(runs[i].run_dir))) {
+    if (run_state(runs[i].run_dir).finished()) {
       ++result.skipped;
     } else {
       pending.push_back(i);
@@ -189,7 +194,7 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
       std::size_t index = pending.front();
       pending.pop_front();
       const StudyRun& run = runs[index];
-      std::string before = run_status(run.run_dir);
+      std::string before = run_state(run.run_dir).word();
       fs::create_directories(run.run_dir);
       pid_t pid = launch(local_command(study, run, options), run.run_dir / "train.log");
       active[pid] = {index, std::chrono::steady_clock::now()};
@@ -212,10 +217,11 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - finished.start).count();
     std::string outcome;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      outcome = run_status(run.run_dir);
-      if (outcome == runs::status::kCompleted) {
+      RunState state = run_state(run.run_dir);
+      outcome = state.word();
+      if (state.status == runs::RunStatus::kCompleted) {
         ++result.completed;
-      } else if (outcome == runs::status::kDiverged) {
+      } else if (state.status == runs::RunStatus::kDiverged) {
         ++result.diverged;
       } else {
         fail(finished.index, "exited 0 with status '" + outcome + "'");

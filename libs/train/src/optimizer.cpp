@@ -3,10 +3,12 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
 
 namespace curvtrack::train {
 namespace {
@@ -134,8 +136,20 @@ class AdamW : public Optimizer {
 
 }  // namespace
 
+const std::vector<std::string> kOptimizerNames = {"sgd", "adamw"};
+
+void OptimizerOptions::bind(core::OptionBindings& bindings) {
+  bindings.add("optim.name", name, "optimizer", kOptimizerNames);
+  bindings.add("optim.nesterov", nesterov, "Nesterov momentum (sgd)");
+  bindings.add("optim.weight_decay", weight_decay, "sgd: coupled L2; adamw: decoupled decay");
+  bindings.add("optim.beta2", beta2, "adamw beta2");
+  bindings.add("optim.eps", eps, "adamw epsilon");
+}
+
 void OptimizerOptions::check() const {
-  if (name != "sgd" && name != "adamw") throw core::UsageError("optim.name '" + name + "' is not one of sgd, adamw");
+  if (std::find(kOptimizerNames.begin(), kOptimizerNames.end(), name) == kOptimizerNames.end()) {
+    throw core::UsageError("optim.name '" + name + "' is not one of " + core::join(kOptimizerNames));
+  }
   if (!(weight_decay >= 0)) throw core::UsageError("optim.weight_decay must be >= 0, got " + std::to_string(weight_decay));
   if (!(beta2 >= 0 && beta2 < 1)) throw core::UsageError("optim.beta2 must be in [0, 1), got " + std::to_string(beta2));
   if (!(eps > 0)) throw core::UsageError("optim.eps must be > 0, got " + std::to_string(eps));

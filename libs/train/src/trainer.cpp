@@ -6,12 +6,31 @@
 #include <cmath>
 #include <cstdio>
 
+#include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/progress.hpp"
 #include "curvtrack/core/shares.hpp"
 #include "curvtrack/core/signals.hpp"
 #include "curvtrack/train/step.hpp"
 
 namespace curvtrack::train {
+
+void TrainerOptions::bind(core::OptionBindings& bindings) {
+  bindings.add("train.log_every", log_every, "metrics row every N steps");
+  bindings.add("train.eval_every", eval_every, "test evaluation every N steps (0: every epoch)");
+  bindings.add("train.checkpoint_every", checkpoint_every, "checkpoint every N steps (0: only at the end and on signals)");
+  bindings.add("train.divergence_factor", divergence_factor, "diverged when the loss exceeds this times the first loss");
+}
+
+void TrainerOptions::check() const {
+  if (batches.batch_size < 1) {
+    throw core::UsageError("data.batch_size must be >= 1, got " + std::to_string(batches.batch_size));
+  }
+  if (log_every <= 0) throw core::UsageError("train.log_every must be >= 1");
+  if (eval_every < 0 || checkpoint_every < 0) {
+    throw core::UsageError("train.eval_every and train.checkpoint_every must be >= 0");
+  }
+  if (!(divergence_factor > 1)) throw core::UsageError("train.divergence_factor must be > 1");
+}
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -51,7 +70,7 @@ class Loop {
       }
       schedules::ScheduleValue value = setup_.schedule.at(state_.step);
       for (Callback* callback : callbacks_) callback->before_step(state_.step, setup_.network, value);
-      if (!one_step(value)) return finish(runs::status::kDiverged);
+      if (!one_step(value)) return finish(runs::RunStatus::kDiverged);
     }
     // The final checkpoint, like every other, precedes the probe of its step: a run killed
     // after it re-probes the end from the same warm-start state, to the same record.
@@ -63,7 +82,7 @@ class Loop {
                             {"weight_norm", global_norm(setup_.network.parameters())}};
     add_evaluation(row);
     metrics_.append(row);
-    return finish(runs::status::kCompleted);
+    return finish(runs::RunStatus::kCompleted);
   }
 
  private:
@@ -164,18 +183,18 @@ class Loop {
     save_checkpoint(setup_.run, setup_.network, setup_.optimizer, state_);
     last_checkpoint_ = state_.step;
     core::set_resumable(true);
-    setup_.meta.data()["checkpoint_step"] = state_.step;
+    setup_.meta.record().checkpoint_step = state_.step;
     setup_.meta.save();
   }
 
   TrainOutcome preempt(const std::string& reason) {
     checkpoint();
     reason_ = reason;
-    return finish(runs::status::kPreempted);
+    return finish(runs::RunStatus::kPreempted);
   }
 
-  TrainOutcome finish(const std::string& status) {
-    progress_.finish(status);
+  TrainOutcome finish(runs::RunStatus status) {
+    progress_.finish(runs::status_name(status));
     for (Callback* callback : callbacks_) callback->on_end(state_.step, status);
     return {status, state_.step, reason_};
   }

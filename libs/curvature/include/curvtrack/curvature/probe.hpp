@@ -12,41 +12,59 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/core/options.hpp"
 #include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/spectrum.hpp"
+#include "curvtrack/linalg/trace.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/models/network.hpp"
 
 namespace curvtrack::curvature {
 
-/// What a probe measures and with which budget ([curvature] section).
+/// BatchNorm layers during a probe: eval (running statistics re-estimated on the probe set) or
+/// train (batch statistics of fixed batches).
+enum class BatchNormMode { kEval, kTrain };
+/// Which scale-aware sharpness measures a probe takes.
+enum class SharpnessSet { kNone, kAdaptive, kEpsilon, kBoth };
+/// Which loss slices a probe takes: filter-normalised random directions, the top eigenvector.
+enum class SliceSet { kNone, kRandom, kEigen, kBoth };
+
+/// What a probe measures and with which budget ([curvature] section). bind() declares every
+/// key: the field initialisers are the only defaults, the bindings the only choices.
 struct ProbeOptions {
   int top_k = 1;                      ///< largest eigenpairs (0: none)
   int bottom_k = 0;                   ///< smallest eigenpairs (0: none)
-  std::string trace = "hutchpp";      ///< hutchpp | hutchinson | none
+  linalg::TraceMethod trace = linalg::TraceMethod::kHutchpp;
   int trace_samples = 30;             ///< Hutch++ product budget or Hutchinson probes
   int esd_steps = 0;                  ///< SLQ Lanczos steps (0: no density)
   int esd_runs = 0;                   ///< SLQ start vectors
   double tol = 1e-8;                  ///< eigen-solver relative tolerance
   std::int64_t max_hvps = 500;        ///< HVP budget per eigen-solve (0: unlimited)
   bool warm_start = true;             ///< start from the previous probe's eigenvectors
-  std::string bn_mode = "eval";       ///< eval (re-estimated statistics) | train (fixed batches)
+  BatchNormMode bn_mode = BatchNormMode::kEval;
   std::int64_t batch_size = 1024;     ///< probe examples per batch
   std::uint64_t seed = 0;             ///< random vectors; each probe adds its step
   bool test_hessian = false;          ///< also λmax and trace of the test-probe-set Hessian
-  std::string sharpness = "none";     ///< none | adaptive | epsilon | both
+  SharpnessSet sharpness = SharpnessSet::kNone;
   double rho = 0.05;                  ///< adaptive sharpness radius
   double eta = 0.0;                   ///< adaptive sharpness offset: ||e / (|w| + eta)|| <= rho
   double epsilon = 1e-3;              ///< epsilon-sharpness box: |e_i| <= epsilon (|w_i| + 1)
   int sharpness_steps = 10;           ///< projected gradient-ascent steps
-  std::string slices = "none";        ///< none | random | eigen | both (1-D; random also 2-D)
+  SliceSet slices = SliceSet::kNone;  ///< 1-D slices; random also 2-D
   int slice_points = 21;              ///< grid points per slice axis
   double slice_radius = 1.0;          ///< slice extent (filter-normalised units; eigen: parameter units)
   std::uint64_t slice_seed = 0;       ///< the same random directions for every run of a study
+
+  /// Binds every curvature.* key of a probe to its field.
+  void bind(core::OptionBindings& bindings);
   /// Throws core::UsageError naming the curvature.* key at fault.
   void check() const;
-  /// Every option, for the record.
+  /// The recorded options, for the record's "settings".
   nlohmann::json to_json() const;
 };
+
+/// Spellings of the BatchNorm modes in configs and records.
+const core::NamedValues<BatchNormMode>& batch_norm_mode_names();
 
 /// The optimizer facts a stability ratio needs at the probed step.
 struct StepContext {
@@ -78,6 +96,8 @@ class CurvatureProbe {
   void split_products(int rank, int ranks, std::function<void(at::Tensor&)> sum);
 
  private:
+  // The spectrum request of one probe: the options' measures and budgets, from `seed`.
+  SpectrumRequest request(std::uint64_t seed) const;
   // The Hessian operator of `set` at the network, over this rank's share of it.
   HvpOperator hessian_of(models::Network& network, const data::Dataset& set) const;
 

@@ -7,6 +7,9 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
+
+#include "curvtrack/core/options.hpp"
 
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/slq.hpp"
@@ -18,7 +21,7 @@ namespace curvtrack::curvature {
 struct SpectrumRequest {
   int top_k = 0;                   ///< largest algebraic eigenpairs (0: skip)
   int bottom_k = 0;                ///< smallest algebraic eigenpairs (0: skip)
-  std::string trace_method;        ///< "hutchinson", "hutchpp" or "" (skip)
+  linalg::TraceMethod trace = linalg::TraceMethod::kNone;  ///< trace estimator (kNone: skip)
   int trace_samples = 0;           ///< probe vectors (Hutchinson) or product budget (Hutch++)
   int esd_steps = 0;               ///< Lanczos steps per SLQ run (0: skip the density)
   int esd_runs = 0;                ///< SLQ runs (random start vectors)
@@ -26,7 +29,19 @@ struct SpectrumRequest {
   linalg::EigenMethod eigen_method = linalg::EigenMethod::kLanczos;  ///< unrestarted or restarted Lanczos
   std::int64_t max_hvps = 0;       ///< per eigen-solve product budget (0: unlimited)
   std::uint64_t seed = 0;          ///< seeds every random vector
+  std::vector<Eigen::VectorXd> warm_top;  ///< start vectors of the top solve (empty: random)
+  bool record_warm_start = false;  ///< add "warm_started" to the top result (training probes do)
 };
+
+/// Spellings of the trace estimators in configs and on the command line.
+const core::NamedValues<linalg::TraceMethod>& trace_method_names();
+
+/// "80x10" -> 80 Lanczos steps x 10 runs; "none" -> 0 x 0. Anything else, a shape with
+/// STEPS < 2 or RUNS < 1 included, is a UsageError naming `what` (a flag or config key).
+void parse_density_shape(const std::string& text, const std::string& what, int& steps, int& runs);
+
+/// The inverse of parse_density_shape.
+std::string density_shape_text(int steps, int runs);
 
 /// Called after each measure with its name, for progress lines.
 using MeasureCallback = std::function<void(const std::string& measure, const nlohmann::json& result)>;
@@ -44,9 +59,10 @@ nlohmann::json density_json(const linalg::SlqResult& result, const linalg::SlqOp
                             double seconds);
 
 /// Runs every requested measure on `op`; returns {"top":…, "bottom":…, "trace":…, "esd":…}.
+/// `top`, when given, receives the top solve's result (values, and vectors for the next warm start).
 template <class Op>
 nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
-                                const MeasureCallback& on_measure = {}) {
+                                const MeasureCallback& on_measure = {}, linalg::EigenResult* top = nullptr) {
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -59,27 +75,29 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
   double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
   auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
     if (k <= 0) return;
+    const bool largest = which == linalg::Spectrum::kLargest;
     linalg::EigenOptions options;
     options.k = k;
     options.tol = request.tol;
     options.method = request.eigen_method;
     options.max_products = request.max_hvps;
     options.seed = request.seed;
-    options.spectral_scale = which == linalg::Spectrum::kSmallest ? scale : 0.0;
+    options.spectral_scale = largest ? 0.0 : scale;
+    if (largest) options.warm_start = request.warm_top;
     auto start = Clock::now();
     linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
     out[name] = eigen_json(result, options, seconds_since(start));
-    if (which == linalg::Spectrum::kLargest && result.values.size() > 0) scale = std::abs(result.values[0]);
+    if (request.record_warm_start) out[name]["warm_started"] = largest && !request.warm_top.empty();
+    // A non-finite lambda_max leaves the scale at 0 (near-zero bottom values then use eps).
+    if (largest && result.values.size() > 0 && std::isfinite(result.values[0])) scale = std::abs(result.values[0]);
+    if (largest && top != nullptr) *top = std::move(result);
     report(name, out[name]);
   };
   eigen("top", request.top_k, linalg::Spectrum::kLargest);
   eigen("bottom", request.bottom_k, linalg::Spectrum::kSmallest);
-  if (!request.trace_method.empty()) {
+  if (request.trace != linalg::TraceMethod::kNone) {
     auto start = Clock::now();
-    linalg::TraceEstimate estimate =
-        request.trace_method == "hutchpp"
-            ? linalg::hutchpp(op, request.trace_samples, request.seed + 1)
-            : linalg::hutchinson(op, request.trace_samples, request.seed + 1);
+    linalg::TraceEstimate estimate = linalg::estimate_trace(op, request.trace, request.trace_samples, request.seed + 1);
     out["trace"] = trace_json(estimate, seconds_since(start));
     report("trace", out["trace"]);
   }

@@ -3,11 +3,15 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "curvtrack/linalg/operator_ref.hpp"
 
 namespace curvtrack::linalg {
+
+/// Which randomised trace estimator to run.
+enum class TraceMethod { kNone, kHutchinson, kHutchpp };
 
 /// A trace estimate with its standard error.
 struct TraceEstimate {
@@ -34,6 +38,14 @@ TraceEstimate hutchinson(const Op& op, int samples, std::uint64_t seed) {
 template <class Op>
 TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed) {
   return detail::hutchpp(detail::OperatorRef(op), products_budget, seed);
+}
+
+/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++);
+/// std::invalid_argument for kNone.
+template <class Op>
+TraceEstimate estimate_trace(const Op& op, TraceMethod method, int samples, std::uint64_t seed) {
+  if (method == TraceMethod::kNone) throw std::invalid_argument("estimate_trace: no method");
+  return method == TraceMethod::kHutchpp ? hutchpp(op, samples, seed) : hutchinson(op, samples, seed);
 }
 
 }  // namespace curvtrack::linalg

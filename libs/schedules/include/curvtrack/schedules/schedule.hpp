@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/core/options.hpp"
+
 namespace curvtrack::schedules {
 
 /// What the t-th optimizer update uses: learning rate (same units as the configured rates)
@@ -40,5 +42,9 @@ std::unique_ptr<Schedule> make_schedule(const ScheduleKeys& keys, std::int64_t t
 
 /// Every valid [schedule] key (bare names), for config validation.
 std::vector<std::string> schedule_keys();
+
+/// Binds every [schedule] key to an entry of `keys`, absent while the key is not given: each
+/// policy applies its own defaults, so the section has none of its own.
+void bind_schedule_keys(core::OptionBindings& bindings, ScheduleKeys& keys);
 
 }  // namespace curvtrack::schedules

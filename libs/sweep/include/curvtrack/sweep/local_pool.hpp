@@ -3,18 +3,28 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "curvtrack/runs/meta.hpp"
 #include "curvtrack/sweep/study.hpp"
 
 namespace curvtrack::sweep {
 
-/// The status in RUN_DIR/meta.json: "" when there is none, "unreadable" when it is not valid JSON.
-std::string run_status(const std::filesystem::path& run_dir);
+/// What RUN_DIR/meta.json says of a run.
+struct RunState {
+  enum class Found { kNothing, kUnreadable, kRecorded };
+  Found found = Found::kNothing;
+  std::optional<runs::RunStatus> status;  ///< with kRecorded: the recorded status, if any
+  /// For messages: "" (no meta.json), "unreadable", "unknown" (no status) or the status word.
+  std::string word() const;
+  /// A result (completed or diverged): the sweep does not run it again.
+  bool finished() const;
+};
 
-/// True for a status that is a result (completed or diverged): the sweep does not run it again.
-bool is_finished(const std::string& status);
+/// Reads RUN_DIR/meta.json; never throws (a damaged file is kUnreadable).
+RunState run_state(const std::filesystem::path& run_dir);
 
 /// How the local pool runs.
 struct LocalPoolOptions {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/core/options.hpp"
+
 namespace curvtrack::train {
 
 /// Settings shared by the optimizers ([optim] section).
@@ -18,6 +20,8 @@ struct OptimizerOptions {
   double weight_decay = 0.0;    ///< SGD: coupled L2 added to the gradient; AdamW: decoupled
   double beta2 = 0.999;         ///< AdamW
   double eps = 1e-8;            ///< AdamW
+  /// Binds every optim.* key to its field.
+  void bind(core::OptionBindings& bindings);
   /// Throws core::UsageError naming the optim.* key at fault.
   void check() const;
 };

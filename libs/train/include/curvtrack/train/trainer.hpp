@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/core/options.hpp"
 #include "curvtrack/data/augment.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/data/sampler.hpp"
@@ -36,6 +37,11 @@ struct TrainerOptions {
   /// Several ranks: each takes its share of every batch (batches.batch_size stays the batch
   /// over all ranks) and stop or checkpoint requests on any rank are agreed on by all.
   DataParallel parallel;
+
+  /// Binds the loop's train.* keys (log_every, eval_every, checkpoint_every, divergence_factor).
+  void bind(core::OptionBindings& bindings);
+  /// Throws core::UsageError naming the train.* or data.* key at fault.
+  void check() const;
 };
 
 /// Hooks into the loop (e.g. curvature probes). Called with the network as it is before update `step`.
@@ -45,7 +51,7 @@ class Callback {
   /// Before update `step` (and with step == total at the end); `value` is what update `step` uses.
   virtual void before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue& value) {}
   /// Once when the loop ends, with the final status.
-  virtual void on_end(std::int64_t step, const std::string& status) {}
+  virtual void on_end(std::int64_t step, runs::RunStatus status) {}
   /// Seconds this callback has spent (reported as probing time).
   virtual double seconds() const { return 0.0; }
   /// State to keep in checkpoints, so that a resumed run continues exactly.
@@ -56,7 +62,7 @@ class Callback {
 
 /// How a training call ended.
 struct TrainOutcome {
-  std::string status;      ///< completed, diverged or preempted (runs::status)
+  runs::RunStatus status = runs::RunStatus::kCompleted;  ///< completed, diverged or preempted
   std::int64_t step = 0;   ///< updates done
   std::string reason;      ///< why it stopped early, if it did
 };

@@ -1,0 +1,35 @@
+#pragma once
+// Loads what a curvature measurement needs: the network (in eval mode, chosen dtype and device)
+// and the probe set, with the settings that identify them.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "curvtrack/data/dataset.hpp"
+#include "curvtrack/models/network.hpp"
+
+namespace curvtrack::runner {
+
+/// Where the model and probe set come from.
+struct ProbeSetupOptions {
+  std::string model;            ///< TorchScript file or native spec
+  std::string weights;          ///< optional weights file for a native spec
+  std::string data = "fashion-mnist";
+  std::string probe = "train:first:2048";
+  std::string dtype = "float64";
+  std::string device = "cpu";
+  std::uint64_t seed = 0;       ///< initialisation seed for native specs without weights
+};
+
+/// A network ready for HVPs and its probe examples.
+struct ProbeSetup {
+  std::unique_ptr<models::Network> network;
+  data::Dataset probe;
+  nlohmann::json settings;      ///< model (file, fingerprint, parameters), data, probe, dtype, device
+};
+
+/// Loads model and probe set; validates the model's output shape on the probe inputs.
+ProbeSetup load_probe_setup(const ProbeSetupOptions& options);
+
+}  // namespace curvtrack::runner

@@ -1,0 +1,274 @@
+#include "curvtrack/runner/lr_finder_outputs.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
+#include "curvtrack/schedules/schedule.hpp"
+#include "curvtrack/runner/prepared_run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace curvtrack::runner {
+namespace {
+
+constexpr const char* kStopRule = "stop when the debiased smoothed loss exceeds stop_factor x its best value, or is not finite";
+// Momentum at step 0 does not depend on the length of a schedule; any valid length will do.
+constexpr std::int64_t kPlaceholderSteps = 1000000;
+
+std::string short_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+// Where in PATH an executable lives, if anywhere.
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  std::stringstream folders(path);
+  std::string folder;
+  while (std::getline(folders, folder, ':')) {
+    if (folder.empty()) continue;
+    if (::access((fs::path(folder) / name).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string csv_text(const train::LrFinderResult& result) {
+  std::string text = "iteration,lr,loss,smoothed,accuracy\n";
+  for (const auto& point : result.curve) {
+    text += std::to_string(point.iteration) + "," + exact_number(point.lr) + "," + exact_number(point.loss) + "," +
+            exact_number(point.smoothed) + "," + exact_number(point.accuracy) + "\n";
+  }
+  return text;
+}
+
+nlohmann::json json_document(const LrFinderRecord& record) {
+  const train::LrFinderOptions& options = record.options;
+  const train::LrFinderResult& result = record.result;
+  nlohmann::json settings = {{"mode", options.mode},
+                             {"start", options.start},
+                             {"end", options.end},
+                             {"num_it", options.num_it},
+                             {"beta", options.beta},
+                             {"stop_factor", options.stop_factor},
+                             {"stop_rule", kStopRule},
+                             {"momentum", options.momentum}};
+  if (options.mode == "linear") {
+    settings["linear_epochs"] = options.linear_epochs;
+    settings["eval_examples"] = options.eval_examples;
+  }
+  nlohmann::json document = {
+      {"mode", result.mode},
+      {"settings", settings},
+      {"iterations", result.curve.size()},
+      {"stopped_early", result.stopped_early},
+      {"stop_reason", result.stop_reason},
+      {"suggestions",
+       {{"minimum", result.suggestions.minimum}, {"steep", result.suggestions.steep}, {"valley", result.suggestions.valley}}},
+      {"suggestion_rules",
+       {{"minimum", "lr at the lowest smoothed loss / 10"},
+        {"steep", "lr at the most negative d loss / d log10 lr"},
+        {"valley", "middle of the longest descending stretch (fastai)"},
+        {"accuracy", "linear mode: lr at the highest held-out accuracy"}}},
+      {"rule", result.rule},
+      {"chosen", result.chosen},  // NaN is written as null
+      {"curve", kLrFinderCsv}};
+  for (const auto& [key, value] : record.context.items()) document[key] = value;
+  return document;
+}
+
+// Upper end of the y axis: the curve without the divergence at its end.
+double plot_top(const train::LrFinderResult& result) {
+  const auto& curve = result.curve;
+  std::size_t kept = curve.size() > 10 ? curve.size() - 5 : curve.size();
+  double top = -INFINITY;
+  for (std::size_t i = 0; i < kept; ++i) {
+    if (std::isfinite(curve[i].smoothed)) top = std::max(top, curve[i].smoothed);
+  }
+  return std::isfinite(top) ? 1.1 * top : 1.0;
+}
+
+std::string gnuplot_script(const LrFinderRecord& record) {
+  const train::LrFinderResult& result = record.result;
+  std::ostringstream gp;
+  gp << "# LR range test (curvtrack lrfind): smoothed training loss against the learning rate, with the\n"
+     << "# suggestions marked. Regenerate the figures in this folder with: gnuplot lrfind.gp\n"
+     << "set datafile separator ','\n"
+     << "set datafile missing 'nan'\n"
+     << "set logscale x\n"
+     << "set format x '%.0e'\n"
+     << "set xlabel 'learning rate'\n"
+     << "set ylabel 'training loss (smoothed, debiased)'\n"
+     << "set yrange [*:" << exact_number(plot_top(result)) << "]\n"
+     << "set grid\n"
+     << "set key top left\n"
+     << "set title \"LR range test (" << result.mode << "): " << result.rule << " -> "
+     << short_number(result.chosen) << "\" noenhanced\n";
+  struct Mark {
+    const char* name;
+    double lr;
+    const char* color;
+  };
+  std::vector<Mark> marks = {{"minimum/10", result.suggestions.minimum, "#1b9e77"},
+                             {"steep", result.suggestions.steep, "#d95f02"},
+                             {"valley", result.suggestions.valley, "#7570b3"}};
+  if (result.mode == "linear") marks.push_back({"accuracy peak", result.chosen, "#e7298a"});
+  double label_height = 0.95;
+  for (const auto& mark : marks) {
+    if (!std::isfinite(mark.lr)) continue;
+    bool chosen = mark.lr == result.chosen;
+    gp << "set arrow from " << exact_number(mark.lr) << ", graph 0 to " << exact_number(mark.lr)
+       << ", graph 1 nohead dt " << (chosen ? 1 : 2) << " lw " << (chosen ? 2 : 1) << " lc rgb '" << mark.color
+       << "'\n"
+       << "set label \"" << mark.name << " " << short_number(mark.lr) << (chosen ? " (chosen)" : "") << "\" at "
+       << exact_number(mark.lr) << ", graph " << label_height << " offset 0.5,0 tc rgb '" << mark.color
+       << "' noenhanced\n";
+    label_height -= 0.06;
+  }
+  std::string plot = "plot 'lrfind.csv' using 2:3 skip 1 with points pt 7 ps 0.3 lc rgb '#bbbbbb' title 'batch loss', \\\n"
+                     "     '' using 2:4 skip 1 with lines lw 2 lc rgb '#222222' title 'smoothed loss'";
+  if (result.mode == "linear") {
+    gp << "set y2label 'held-out accuracy'\nset y2tics\nset ytics nomirror\n";
+    plot += ", \\\n     '' using 2:5 skip 1 axes x1y2 with linespoints pt 6 lc rgb '#e7298a' title 'held-out accuracy'";
+  }
+  gp << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size 900,600 } else { set terminal png size 900,600 }\n"
+     << "set output 'lrfind.png'\n"
+     << plot << "\n"
+     << "set terminal svg size 900,600 dynamic\n"
+     << "set output 'lrfind.svg'\n"
+     << "replot\n"
+     << "set output\n";
+  return gp.str();
+}
+
+}  // namespace
+
+std::string exact_number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+train::LrFinderOptions lr_finder_options(schedules::ScheduleKeys keys) {
+  train::LrFinderOptions options;
+  if (keys.count("policy") == 0) return options;
+  // Only the momentum matters here; an lr_max still to be found gets a stand-in.
+  auto lr_max = keys.find("lr_max");
+  if (keys["policy"] == "onecycle" && (lr_max == keys.end() || lr_max->second == "auto")) keys["lr_max"] = "1";
+  std::unique_ptr<schedules::Schedule> schedule = schedules::make_schedule(keys, kPlaceholderSteps);
+  if (auto momentum = schedule->at(0).momentum) options.momentum = *momentum;
+  return options;
+}
+
+LrFinderRecord run_lr_finder_for(const PreparedRun& prepared, RunResources& resources,
+                                 const train::LrFinderOptions& options, const std::string& rule) {
+  try {
+    options.check();
+  } catch (const std::invalid_argument& error) {
+    throw core::UsageError(error.what());
+  }
+  auto rules = train::lr_finder_rules();
+  if (std::find(rules.begin(), rules.end(), rule) == rules.end()) {
+    throw core::UsageError("LR finder rule '" + rule + "' is not one of " + core::join(rules));
+  }
+  LrFinderRecord record;
+  record.options = options;
+  const train::TrainerOptions& trainer = resources.trainer;
+  record.context = {
+      {"model", {{"spec", resources.network->describe()}, {"parameters", models::parameter_count(*resources.network)},
+                 {"dtype", runner::precision_names().name(prepared.options.model.dtype)}}},
+      {"data", {{"dataset", prepared.options.data.dataset}, {"train", resources.train.source},
+                {"train_examples", resources.train.images.size(0)}, {"held_out", resources.test.source},
+                {"held_out_examples", resources.test.images.size(0)}, {"batch_size", trainer.batches.batch_size},
+                {"drop_last", trainer.batches.drop_last},
+                {"augment", runner::augment_names().name(prepared.options.data.augment)}}},
+      {"optimizer", resources.optimizer->describe()},
+      {"seed", trainer.data_seed},
+      {"device", resources.device},
+      {"config", prepared.config.to_ini()}};
+  record.result = train::run_lr_finder(*resources.network, *resources.optimizer, resources.train, resources.test,
+                                       trainer.batches, trainer.augmentation, trainer.data_seed, options, rule);
+  return record;
+}
+
+std::vector<std::string> write_lr_finder_outputs(const fs::path& dir, const LrFinderRecord& record) {
+  core::write_file_atomically(dir / kLrFinderCsv, csv_text(record.result));
+  core::write_file_atomically(dir / kLrFinderJson, json_document(record).dump(2) + "\n");
+  core::write_file_atomically(dir / "lrfind.gp", gnuplot_script(record));
+  // Stale figures from an earlier sweep would contradict the new curve.
+  std::error_code ignored;
+  fs::remove(dir / "lrfind.png", ignored);
+  fs::remove(dir / "lrfind.svg", ignored);
+  if (!on_path("gnuplot")) {
+    return {"gnuplot not found: wrote " + (dir / "lrfind.gp").string() + " without rendering it"};
+  }
+  std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot lrfind.gp";
+  int status = std::system(command.c_str());
+  if (status != 0 || !fs::exists(dir / "lrfind.png") || !fs::exists(dir / "lrfind.svg")) {
+    std::string how = status == -1 ? "could not start"
+                      : WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
+                                          : "was killed";
+    return {"gnuplot " + how + " on " + (dir / "lrfind.gp").string() + ": figures may be missing"};
+  }
+  return {};
+}
+
+std::string lr_finder_summary(const LrFinderRecord& record) {
+  const train::LrFinderResult& result = record.result;
+  const train::LrFinderOptions& options = record.options;
+  std::string text = "lrfind: " + result.mode + " sweep " + short_number(options.start) + " -> " +
+                     short_number(options.end) + ", " + std::to_string(result.curve.size()) + " iterations, " +
+                     (result.stopped_early ? "stopped early: " : "") + result.stop_reason + "\n";
+  if (std::isnan(result.suggestions.minimum)) {
+    text += "lrfind: too few points before the stop for suggestions\n";
+  } else {
+    text += "lrfind: suggestions minimum " + short_number(result.suggestions.minimum) + ", steep " +
+            short_number(result.suggestions.steep) + ", valley " + short_number(result.suggestions.valley) + "\n";
+  }
+  text += "lrfind: chosen (" + result.rule + ") " + short_number(result.chosen) + "\n";
+  return text;
+}
+
+double recorded_lr_choice(const fs::path& json_file, const std::string& rule) {
+  nlohmann::json document;
+  try {
+    document = nlohmann::json::parse(core::read_file(json_file));
+  } catch (const nlohmann::json::exception& error) {
+    throw core::DataError(json_file.string() + " is not valid JSON: " + error.what());
+  }
+  if (!document.is_object()) throw core::DataError(json_file.string() + " is not a JSON object");
+  auto text_field = [&](const char* key) {
+    return document.contains(key) && document[key].is_string() ? document[key].get<std::string>() : std::string();
+  };
+  std::string mode = text_field("mode");
+  std::string recorded_rule = text_field("rule");
+  if (mode != "exp" || recorded_rule != rule) {
+    throw core::DataError(json_file.string() + " records a " + mode + " sweep chosen by rule '" + recorded_rule +
+                          "', but the run asks for an exp sweep with rule '" + rule + "'");
+  }
+  const nlohmann::json& chosen = document["chosen"];
+  if (!chosen.is_number() || !std::isfinite(chosen.get<double>()) || !(chosen.get<double>() > 0)) {
+    throw core::DataError(json_file.string() + " holds no usable chosen learning rate");
+  }
+  return chosen.get<double>();
+}
+
+}  // namespace curvtrack::runner

@@ -1,0 +1,109 @@
+#include "curvtrack/runner/probe_callback.hpp"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/text.hpp"
+#include "curvtrack/data/probe.hpp"
+#include "curvtrack/runner/probe_setup.hpp"
+
+namespace curvtrack::runner {
+namespace {
+
+// The examples a probe spec selects from the run's training or test set; also returns the indices.
+data::Dataset select_probe(const std::string& spec_text, const RunResources& resources,
+                           std::vector<std::int64_t>* indices_out) {
+  data::ProbeSpec spec = data::parse_probe_spec(spec_text);
+  const data::Dataset& split = spec.split == data::Split::kTrain ? resources.train : resources.test;
+  std::vector<std::int64_t> indices = data::probe_indices(spec, split.images.size(0));
+  if (indices_out != nullptr) *indices_out = indices;
+  return data::subset(split, indices);
+}
+
+void copy_weights(models::Network& from, models::Network& to) {
+  c10::NoGradGuard no_grad;
+  auto source = from.parameters(), target = to.parameters();
+  for (std::size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+  auto source_buffers = from.buffers(), target_buffers = to.buffers();
+  for (std::size_t i = 0; i < source_buffers.size(); ++i) target_buffers[i].copy_(source_buffers[i]);
+}
+
+bool finite_weights(models::Network& network) {
+  c10::NoGradGuard no_grad;
+  for (const auto& p : network.parameters()) {
+    if (!p.isfinite().all().item<bool>()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) : resources_(resources) {
+  const runner::TrackingOptions& tracking = prepared.options.curvature;
+  std::vector<std::int64_t> indices;
+  data::Dataset train_probe = select_probe(tracking.probe, resources, &indices);
+  data::Dataset test_probe;
+  if (tracking.test_probe != "none") test_probe = select_probe(tracking.test_probe, resources, nullptr);
+  probe_ = std::make_unique<curvature::CurvatureProbe>(tracking.measures, std::move(train_probe), std::move(test_probe));
+  points_ = curvature::probe_points(tracking.at, *resources.schedule);
+  probe_network_ = models::make_network(prepared.options.model.spec, 0);
+  probe_network_->to(resources.network->parameters().front().device(),
+                     tracking.dtype == runner::Precision::kFloat64 ? at::kDouble : at::kFloat);
+
+  listing_ = "# curvature.probe = " + tracking.probe + "\n";
+  for (std::int64_t index : indices) listing_ += std::to_string(index) + "\n";
+}
+
+void RunProbe::write_listing(const runs::RunDirectory& run) const { core::write_file_atomically(run.probe(), listing_); }
+
+nlohmann::json RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
+  copy_weights(network, *probe_network_);
+  const auto& schedule = *resources_.schedule;
+  schedules::ScheduleValue value = schedule.at(std::min(step, schedule.total_steps() - 1));
+  curvature::StepContext context;
+  context.step = step;
+  context.label = label;
+  context.lr = value.lr;
+  context.momentum = value.momentum.value_or(0.0);
+  context.stability_limit = resources_.optimizer->stability_limit(context.momentum);
+  context.optimizer = resources_.optimizer->describe();
+  return probe_->measure(*probe_network_, context);
+}
+
+ProbeCallback::ProbeCallback(std::unique_ptr<RunProbe> probe, const runs::RunDirectory& run,
+                             std::optional<std::int64_t> resume_step)
+    : probe_(std::move(probe)), log_(run.curvature(), resume_step) {
+  probe_->write_listing(run);
+}
+
+void ProbeCallback::before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue&) {
+  const auto& points = probe_->points();
+  auto point = std::find_if(points.begin(), points.end(), [&](const auto& p) { return p.step == step; });
+  if (point == points.end()) return;
+  auto start = std::chrono::steady_clock::now();
+  nlohmann::json record;
+  if (finite_weights(network)) {
+    record = probe_->measure(step, point->label, network);
+  } else {
+    record = {{"step", step}, {"label", point->label}, {"skipped", "weights are not finite"}};
+  }
+  log_.append(record);
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void ProbeCallback::on_end(std::int64_t step, runs::RunStatus status) {
+  if (status != runs::RunStatus::kDiverged) return;
+  const auto& points = probe_->points();
+  std::int64_t skipped = std::count_if(points.begin(), points.end(), [&](const auto& p) { return p.step >= step; });
+  log_.append({{"step", step},
+                {"label", "stopped"},
+                {"probing_stopped", "the run diverged at step " + std::to_string(step - 1) + "; " +
+                                        std::to_string(skipped) + " later probe points were not measured"}});
+}
+
+}  // namespace curvtrack::runner

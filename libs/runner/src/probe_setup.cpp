@@ -1,0 +1,61 @@
+#include "curvtrack/runner/probe_setup.hpp"
+
+#include <ATen/ATen.h>
+
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/hash.hpp"
+#include "curvtrack/data/probe.hpp"
+#include "curvtrack/runner/devices.hpp"
+
+namespace curvtrack::runner {
+
+ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
+  if (options.model.empty()) throw core::UsageError("--model is required (a TorchScript .pt file or a spec such as mlp:784-64-10:tanh)");
+  c10::Device device = resolve_device(options.device);
+  c10::ScalarType dtype = parse_dtype(options.dtype);
+
+  data::ProbeSpec probe_spec = data::parse_probe_spec(options.probe);
+  data::DatasetSpec dataset_spec = data::parse_dataset_spec(options.data);
+  data::Dataset split = data::load_dataset(dataset_spec, probe_spec.split);
+  std::vector<std::int64_t> indices = data::probe_indices(probe_spec, split.images.size(0));
+
+  ProbeSetup setup;
+  setup.probe = data::subset(split, indices);
+  setup.network = models::make_network(options.model, options.seed);
+  nlohmann::json model = {{"spec", options.model}};
+  std::optional<std::filesystem::path> file = models::model_file(options.model);
+  if (file) {
+    model["file"] = file->string();
+    model["fingerprint_fnv1a64"] = core::file_fingerprint(*file);
+  }
+  if (!options.weights.empty()) {
+    if (!std::filesystem::is_regular_file(options.weights)) {
+      throw core::DataError("weights file " + options.weights + " does not exist");
+    }
+    setup.network->load(options.weights);
+    model["weights"] = options.weights;
+    model["weights_fingerprint_fnv1a64"] = core::file_fingerprint(options.weights);
+  } else if (!file) {
+    model["init_seed"] = options.seed;
+  }
+  setup.network->to(device, dtype);
+  setup.network->set_training(false);
+  models::check_classifier_output(*setup.network,
+                                  setup.probe.images.slice(0, 0, 2).to(device, dtype),
+                                  setup.probe.num_classes);
+  model["parameters"] = models::parameter_count(*setup.network);
+
+  setup.settings = {{"model", model},
+                    {"data", {{"spec", options.data}, {"name", split.name}, {"source", split.source}}},
+                    {"probe", {{"spec", options.probe}, {"examples", indices.size()},
+                               {"split", data::split_name(probe_spec.split)},
+                               {"indices_fingerprint_fnv1a64",
+                                core::fnv1a64_hex(std::string(reinterpret_cast<const char*>(indices.data()),
+                                                              indices.size() * sizeof(std::int64_t)))}}},
+                    {"dtype", options.dtype == "double" ? "float64" : options.dtype == "float" ? "float32" : options.dtype},
+                    {"device", device.str()},
+                    {"model_mode", "eval (dropout off, BatchNorm running statistics as stored)"}};
+  return setup;
+}
+
+}  // namespace curvtrack::runner

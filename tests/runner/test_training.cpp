@@ -1,0 +1,143 @@
+#include "test_prelude.hpp"
+
+#include <fstream>
+
+#include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/signals.hpp"
+#include "curvtrack/runner/offline_probes.hpp"
+#include "curvtrack/runner/prepared_run.hpp"
+#include "curvtrack/runner/rank_support.hpp"
+#include "curvtrack/runner/training.hpp"
+#include "curvtrack/runs/json_log.hpp"
+#include "test_support.hpp"
+
+using namespace curvtrack;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// A small synthetic run (8x8 images, 4 classes) that trains in well under a second.
+std::vector<std::string> small_run(std::int64_t steps) {
+  return {"data.dataset=gmm:512:4:8:1", "data.test_examples=128", "data.batch_size=32", "model.spec=mlp:64-16-4:tanh",
+          "schedule.policy=onecycle", "schedule.lr_max=0.3", "train.steps=" + std::to_string(steps),
+          "train.log_every=5", "train.checkpoint_every=20", "train.threads=1", "run.seed=11"};
+}
+
+runner::TrainingResult train(const std::filesystem::path& dir, const std::vector<std::string>& assignments,
+                             bool resume = false, double max_seconds = 0) {
+  runner::RunRequest request;
+  request.assignments = assignments;
+  request.run_dir = dir.string();
+  request.resume = resume;
+  request.quiet = true;
+  runner::PreparedRun prepared = runner::prepare_run(request);
+  runner::RunResources resources = runner::load_run_resources(prepared);
+  auto group = runner::join_ranks(60);
+  return runner::train_run(prepared, resources, *group, {max_seconds, true});
+}
+
+std::vector<std::int64_t> record_steps(const std::filesystem::path& curvature) {
+  std::vector<std::int64_t> steps;
+  for (const auto& record : runs::read_json_log(curvature)) steps.push_back(record["step"].get<std::int64_t>());
+  return steps;
+}
+
+nlohmann::json meta_of(const std::filesystem::path& dir) {
+  return nlohmann::json::parse(testing::slurp(dir / "meta.json"));
+}
+
+}  // namespace
+
+TEST_CASE("a run trains in-process to completion and records its start and end", "[unit]") {
+  testing::TempDir dir;
+  runner::TrainingResult result = train(dir.path() / "run", small_run(60));
+  CHECK(result.outcome.status == "completed");
+  CHECK(result.outcome.step == 60);
+  nlohmann::json meta = meta_of(dir.path() / "run");
+  CHECK(meta["status"] == "completed");
+  CHECK(meta["steps_done"] == 60);
+  CHECK(meta["processes"] == 1);
+  CHECK(meta["total_steps"] == 60);
+  CHECK(std::filesystem::exists(dir.path() / "run" / "config.ini"));
+  CHECK(std::filesystem::exists(dir.path() / "run" / "checkpoints" / "step-60.pt"));
+}
+
+TEST_CASE("probes are taken at exactly the declared points", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> run = small_run(40);
+  for (const char* probe : {"curvature.at=0, 0.5, peak, end", "curvature.probe=train:first:64",
+                            "curvature.test_probe=none", "curvature.trace=none", "curvature.top_k=1"}) {
+    run.push_back(probe);
+  }
+  train(dir.path() / "run", run);
+  // onecycle (smith) peaks at the middle of its cycle: cycle_frac 0.9 of 40 steps -> step 18.
+  CHECK(record_steps(dir.path() / "run" / "curvature.jsonl") == std::vector<std::int64_t>{0, 18, 20, 40});
+}
+
+TEST_CASE("a run stopped by its time budget resumes to the same records as an uninterrupted one", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> run = small_run(400);
+  run.push_back("curvature.at=every:100");
+  run.push_back("curvature.probe=train:first:64");
+  run.push_back("curvature.test_probe=none");
+  run.push_back("curvature.trace_samples=6");
+  train(dir.path() / "whole", run);
+
+  core::reset_signal_flags();
+  runner::TrainingResult first = train(dir.path() / "parts", run, false, 0.05);
+  INFO("the first process ended at step " << first.outcome.step);
+  CHECK(first.outcome.status == "preempted");
+  CHECK(meta_of(dir.path() / "parts")["status"] == "preempted");
+  runner::TrainingResult rest = train(dir.path() / "parts", run, true);
+  CHECK(rest.outcome.status == "completed");
+  CHECK(meta_of(dir.path() / "parts")["processes"] == 2);
+  CHECK(testing::slurp(dir.path() / "parts" / "metrics.csv") == testing::slurp(dir.path() / "whole" / "metrics.csv"));
+  auto without_seconds = [](const std::filesystem::path& file) {
+    std::vector<nlohmann::json> records = runs::read_json_log(file);
+    for (auto& record : records) {
+      record.erase("seconds");
+      for (auto& [name, part] : record.items()) {
+        if (part.is_object()) part.erase("seconds");
+      }
+    }
+    return records;
+  };
+  CHECK(without_seconds(dir.path() / "parts" / "curvature.jsonl") ==
+        without_seconds(dir.path() / "whole" / "curvature.jsonl"));
+}
+
+TEST_CASE("a run that fails while training is marked failed in meta.json with its error", "[unit]") {
+  testing::TempDir dir;
+  const std::filesystem::path run_dir = dir.path() / "run";
+  // curvature.jsonl cannot be written: a folder stands where the file should be.
+  std::filesystem::create_directories(run_dir / "curvature.jsonl");
+  std::vector<std::string> run = small_run(20);
+  run.push_back("curvature.at=end");
+  CHECK_THROWS(train(run_dir, run, true));
+  nlohmann::json meta = meta_of(run_dir);
+  CHECK(meta["status"] == "failed");
+  CHECK_THAT(meta["error"].get<std::string>(), Contains("curvature.jsonl"));
+}
+
+TEST_CASE("a config error is found before the run directory is written", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> run = small_run(20);
+  run.push_back("curvature.at=end");
+  run.push_back("curvature.probe=train:first:100000");
+  CHECK_THROWS_AS(train(dir.path() / "run", run), core::UsageError);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "run"));
+}
+
+TEST_CASE("offline probes of saved checkpoints add the missing records in step order", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> run = small_run(60);
+  for (const char* probe : {"curvature.at=end", "curvature.probe=train:first:64", "curvature.test_probe=none",
+                            "curvature.trace=none"}) {
+    run.push_back(probe);
+  }
+  train(dir.path() / "run", run);
+  runner::OfflineProbeSummary summary = runner::probe_checkpoints({(dir.path() / "run").string(), "all", 1, true});
+  CHECK(summary.added == 2);  // steps 20 and 40; 60 was probed during training
+  CHECK(summary.already_present == 1);
+  CHECK(record_steps(summary.curvature) == std::vector<std::int64_t>{20, 40, 60});
+}
