@@ -33,7 +33,7 @@ Config make_config() {
 }
 
 // Bytes that load_file() refuses in a file (control characters other than tab and CR, DEL,
-// malformed UTF-8), checked independently of config.cpp.
+// malformed UTF-8), checked independently of ini.cpp.
 bool has_binary_bytes(const std::string& text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);

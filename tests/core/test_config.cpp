@@ -87,7 +87,7 @@ TEST_CASE("an unknown key names the file and the nearest declared key", "[unit]"
   Config config = make_config();
   fs::path file = dir.write("config.ini", "[optim]\nlr_mx = 0.5\n");
   REQUIRE_THROWS_AS(config.load_file(file), UsageError);
-  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string() + ": unknown key optim.lr_mx; did you mean optim.lr_max?"));
+  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string() + ":2: unknown key optim.lr_mx; did you mean optim.lr_max?"));
   REQUIRE_THROWS_WITH(config.set("optim.momentun=0.9"), Contains("did you mean optim.momentum?"));
 }
 
@@ -106,8 +106,35 @@ TEST_CASE("a key given twice in one file is rejected and named", "[unit]") {
   Config config = make_config();
   fs::path file = dir.write("run.ini", "[optim]\nlr_max = 0.5\n[data]\nname = mnist\n[optim]\nlr_max = 0.6\n");
   REQUIRE_THROWS_AS(config.load_file(file), UsageError);
-  REQUIRE_THROWS_WITH(config.load_file(file), Contains("optim.lr_max") && Contains("twice"));
+  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string() + ":6: key lr_max in [optim] is given twice (first on line 2)"));
   REQUIRE_FALSE(config.has("optim.lr_max"));  // a rejected file changes nothing
+  Config dotted({{"a.b.c", "", "", {}}});  // the same key spelled through two sections
+  fs::path twice = dir.write("dotted.ini", "[a.b]\nc = 1\n[a]\nb.c = 2\n");
+  REQUIRE_THROWS_WITH(dotted.load_file(twice), Contains(twice.string() + ":4: key a.b.c is given twice"));
+}
+
+TEST_CASE("a key before any [section] names the file, line and key, and the section it belongs to", "[unit]") {
+  // It used to be read as the key "lr" and rejected as unknown with the nearest full name
+  // ("did you mean optim.momentum?"), which pointed away from the real mistake.
+  TempDir dir;
+  Config config = make_config();
+  fs::path file = dir.write("run.ini", "# run\n\nlr = 0.1\n[schedule]\npolicy = constant\n");
+  REQUIRE_THROWS_AS(config.load_file(file), UsageError);
+  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string() +
+                                                       ":3: key 'lr' comes before any [section]; write it under its "
+                                                       "section, e.g. [schedule]"));
+  REQUIRE_FALSE(config.has("schedule.policy"));
+}
+
+TEST_CASE("a semicolon first on a line or after a space starts a comment, and values that would lose text are refused", "[unit]") {
+  TempDir dir;
+  Config config = make_config();
+  config.load_file(dir.write("run.ini", "; run\n[data]\nname = synthetic:a;b ; a comment\n"));
+  REQUIRE(config.get("data.name") == "synthetic:a;b");
+  REQUIRE_THROWS_WITH(config.set("data.name=a ;b"), Contains("data.name='a ;b'") && Contains("';'"));
+  REQUIRE_THROWS_AS(config.set("data.name=;b"), UsageError);  // to_ini() writes `name = ;b`
+  REQUIRE_THROWS_AS(Config({{"a.b", "x ;y", "", {}}}), std::invalid_argument);
+  REQUIRE_THROWS_AS(Config({{"a.;b", "", "", {}}}), std::invalid_argument);
 }
 
 TEST_CASE("a bad number names the key and the value", "[unit]") {
@@ -136,7 +163,7 @@ TEST_CASE("values outside a key's choices are rejected with the accepted list", 
   Config config = make_config();
   REQUIRE_THROWS_WITH(config.set("optim.kind=adam"), Contains("optim.kind='adam'") && Contains("sgd, adamw"));
   fs::path file = dir.write("run.ini", "[schedule]\npolicy = onecyle\n");
-  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string()) && Contains("constant, onecycle"));
+  REQUIRE_THROWS_WITH(config.load_file(file), Contains(file.string() + ":2: schedule.policy='onecyle'") && Contains("constant, onecycle"));
 }
 
 TEST_CASE("an empty file (or only comments) leaves the defaults", "[unit]") {

@@ -397,7 +397,7 @@ std::vector<Case> config_cases() {
       {"config key unknown", [](CaseDir& c) { return train_with(c, kRunnable + "[optim]\nmomentm = 0.9\n"); },
        2, {"run.ini", "optim.momentm"}},
       {"config key duplicated", [](CaseDir& c) { return train_with(c, kSchedule + "[train]\nsteps = 10\nsteps = 20\n"); },
-       2, {"run.ini", "train.steps", "twice"}},
+       2, {"run.ini:6:", "steps in [train]", "twice (first on line 5)"}},
       {"config section header malformed", [](CaseDir& c) { return train_with(c, kSchedule + "[train\nsteps = 5\n"); },
        2, {"run.ini:4:", "[train"}},
       {"config value out of range (pct_start 1.5)", [](CaseDir& c) {

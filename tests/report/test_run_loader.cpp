@@ -51,6 +51,17 @@ TEST_CASE("read_ini names the file and line of a malformed line", "[unit]") {
   CHECK_THROWS_WITH(read_ini(scratch.path() / "config.ini"), Contains("config.ini:3"));
 }
 
+TEST_CASE("read_ini keeps a semicolon inside a value and reports INI errors as data errors", "[unit]") {
+  ScratchDir scratch;
+  write(scratch.path() / "config.ini", "\xEF\xBB\xBF[data]\r\nname = synthetic:a;b ; comment\r\n");
+  CHECK(read_ini(scratch.path() / "config.ini").at("data.name") == "synthetic:a;b");
+  write(scratch.path() / "config.ini", std::string("[run]\nname = a\n\x00\x01", 17));
+  CHECK_THROWS_AS(read_ini(scratch.path() / "config.ini"), curvtrack::core::DataError);  // exit 3, as before
+  CHECK_THROWS_WITH(read_ini(scratch.path() / "config.ini"), Contains("config.ini:3: binary"));
+  write(scratch.path() / "config.ini", "seed = 1\n[run]\nname = a\n");
+  CHECK_THROWS_WITH(read_ini(scratch.path() / "config.ini"), Contains("config.ini:1: key 'seed' comes before any [section]"));
+}
+
 TEST_CASE("load_run reads arm, seed, status, metrics, probes and the diverged marker", "[unit]") {
   ScratchDir scratch;
   SyntheticRun run;

@@ -225,7 +225,8 @@ TEST_CASE("bad seeds, no arms and malformed arms are errors", "[unit]") {
   CHECK_THROWS_WITH(load_study(dir.study(kTwoArms + "[arm.constant]\n")), Contains("twice"));
   CHECK_THROWS_WITH(load_study(dir.study(kTwoArms + "[arm.x]\nschedule.lr = 1\nschedule.lr = 2\n")),
                     Contains("schedule.lr") && Contains("twice"));
-  CHECK_THROWS_WITH(load_study(dir.study("seeds = 1\n" + kTwoArms)), Contains(":1:") && Contains("before any"));
+  CHECK_THROWS_WITH(load_study(dir.study("seeds = 1\n" + kTwoArms)),
+                    Contains(":1: key 'seeds' comes before any [section]; write it under its section, e.g. [study]"));
   CHECK_THROWS_WITH(load_study(dir.study(kTwoArms + "just words\n")), Contains("expected 'key = value'"));
   std::string no_out = kTwoArms;
   no_out.replace(no_out.find("out = ../runs/quick"), 19, "out =");

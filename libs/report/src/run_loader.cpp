@@ -5,6 +5,7 @@
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/ini.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/runs/json_log.hpp"
 #include "curvtrack/runs/meta.hpp"
@@ -17,11 +18,6 @@ namespace {
 
 // Deep enough for study/arm/seed-N layouts; a bound against symbolic-link loops.
 constexpr int kMaxSearchDepth = 8;
-
-std::string strip_comment(const std::string& line) {
-  std::size_t hash = line.find_first_of("#;");
-  return core::trim(hash == std::string::npos ? line : line.substr(0, hash));
-}
 
 bool has_run_files(const fs::path& dir) {
   std::error_code ignored;
@@ -65,24 +61,12 @@ std::string number_text(const nlohmann::json& value) {
 
 std::map<std::string, std::string> read_ini(const fs::path& path) {
   std::map<std::string, std::string> values;
-  std::string section;
-  std::vector<std::string> lines = core::split(core::read_file(path), '\n');
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string line = strip_comment(lines[i]);
-    if (line.empty()) continue;
-    if (line.front() == '[') {
-      if (line.back() != ']' || line.size() < 3) {
-        throw core::DataError(path.string() + ":" + std::to_string(i + 1) + ": malformed section header '" + line + "'");
-      }
-      section = core::trim(line.substr(1, line.size() - 2));
-      continue;
+  try {
+    for (const core::IniEntry& entry : core::parse_ini(core::read_file(path), path.string()).entries) {
+      values[entry.section + "." + entry.key] = entry.value;
     }
-    std::size_t equals = line.find('=');
-    std::string key = equals == std::string::npos ? "" : core::trim(line.substr(0, equals));
-    if (key.empty()) {
-      throw core::DataError(path.string() + ":" + std::to_string(i + 1) + ": expected 'key = value', found '" + line + "'");
-    }
-    values[section.empty() ? key : section + "." + key] = core::trim(line.substr(equals + 1));
+  } catch (const core::UsageError& error) {
+    throw core::DataError(error.what());  // a run's files are data (exit 3), not a usage error
   }
   return values;
 }

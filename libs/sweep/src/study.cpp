@@ -8,8 +8,8 @@
 #include <set>
 #include <system_error>
 
-#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/ini.hpp"
 #include "curvtrack/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -25,16 +25,13 @@ const std::vector<std::string> kSlurmKeys = {"partition", "account",       "time
                                              "throttle",  "signal_margin", "extra", "ranks_per_run"};
 
 // One `key = value` line of the study file.
-struct Entry {
-  std::string value;
-  std::size_t line = 0;
-};
+using Entry = core::IniEntry;
 
-// A section: its entries in file order (for arms) and by key.
+// A section: its entries in file order.
 struct Section {
   std::string name;
   std::size_t line = 0;
-  std::vector<std::pair<std::string, Entry>> entries;
+  std::vector<Entry> entries;
 };
 
 bool is_name_char(char c) {
@@ -53,79 +50,37 @@ bool valid_identifier(const std::string& word) {
   });
 }
 
-// '#' starts a comment anywhere; ';' at the start of a line or after whitespace (so that
-// `extra = --a;--b` keeps its separators).
-std::string strip_comment(const std::string& line) {
-  std::size_t cut = line.find('#');
-  for (std::size_t i = 0; i < line.size() && i < cut; ++i) {
-    if (line[i] == ';' && (i == 0 || std::isspace(static_cast<unsigned char>(line[i - 1])) != 0)) {
-      cut = i;
-      break;
-    }
-  }
-  return line.substr(0, cut);
-}
-
-std::string read_study_text(const fs::path& file) {
-  std::error_code error;
-  if (!fs::exists(file, error)) throw UsageError("study file " + file.string() + " does not exist");
-  if (fs::is_directory(file, error)) throw UsageError("study file " + file.string() + " is a directory");
-  std::string text;
-  try {
-    text = core::read_file(file);
-  } catch (const core::DataError& read_error) {
-    throw UsageError("cannot read study file " + file.string() + " (" + read_error.what() + ")");
-  }
-  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);
-  return text;
-}
-
-std::vector<Section> parse_sections(const std::string& text, const std::string& file) {
+// The sections in file order with their entries; unknown, repeated and badly named sections
+// are rejected at their header's line.
+std::vector<Section> parse_sections(const fs::path& path, const std::string& file) {
+  std::vector<std::string> known_keys;  // for the message on a key before any section
+  for (const std::string& key : kStudyKeys) known_keys.push_back("study." + key);
+  for (const std::string& key : kLocalKeys) known_keys.push_back("local." + key);
+  for (const std::string& key : kSlurmKeys) known_keys.push_back("slurm." + key);
+  const core::IniDocument ini = core::parse_ini(core::read_ini_file(path, "study file"), file, known_keys);
   std::vector<Section> sections;
-  std::set<std::string> seen;
-  std::size_t number = 0;
-  for (const std::string& raw : core::split(text, '\n')) {
-    ++number;
-    const std::string where = file + ":" + std::to_string(number) + ": ";
-    for (char c : raw) {
-      unsigned char byte = static_cast<unsigned char>(c);
-      if ((byte < 0x20 && c != '\t' && c != '\r') || byte == 0x7f) {
-        throw UsageError(where + "binary content; expected an INI text file");
-      }
+  for (const core::IniSection& header : ini.sections) {
+    const std::string& name = header.name;
+    const std::string where = file + ":" + std::to_string(header.line) + ": ";
+    bool known = name == "study" || name == "local" || name == "slurm" || name.rfind("arm.", 0) == 0;
+    if (!known) {
+      throw UsageError(where + "unknown section [" + name + "]; did you mean [" +
+                       core::nearest(name, {"study", "local", "slurm", "arm." + name}) +
+                       "]? (sections: [study], [local], [slurm], [arm.NAME])");
     }
-    std::string content = core::trim(strip_comment(raw));
-    if (content.empty()) continue;
-    if (content.front() == '[') {
-      std::string name = content.size() > 2 && content.back() == ']' ? core::trim(content.substr(1, content.size() - 2)) : "";
-      if (name.empty()) throw UsageError(where + "malformed section header '" + content + "'");
-      bool known = name == "study" || name == "local" || name == "slurm" || name.rfind("arm.", 0) == 0;
-      if (!known) {
-        throw UsageError(where + "unknown section [" + name + "]; did you mean [" +
-                         core::nearest(name, {"study", "local", "slurm", "arm." + name}) +
-                         "]? (sections: [study], [local], [slurm], [arm.NAME])");
-      }
-      if (name.rfind("arm.", 0) == 0 && !valid_arm_name(name.substr(4))) {
-        throw UsageError(where + "arm name '" + name.substr(4) +
-                         "' must be a folder name: letters, digits, '_', '-', '+', '.'");
-      }
-      if (!seen.insert(name).second) throw UsageError(where + "section [" + name + "] is given twice");
-      sections.push_back({name, number, {}});
-      continue;
+    if (name.rfind("arm.", 0) == 0 && !valid_arm_name(name.substr(4))) {
+      throw UsageError(where + "arm name '" + name.substr(4) +
+                       "' must be a folder name: letters, digits, '_', '-', '+', '.'");
     }
-    auto equals = content.find('=');
-    if (equals == std::string::npos) throw UsageError(where + "expected 'key = value' or '[section]', got '" + content + "'");
-    std::string key = core::trim(content.substr(0, equals));
-    std::string value = core::trim(content.substr(equals + 1));
-    if (key.empty()) throw UsageError(where + "missing key name before '=' in '" + content + "'");
-    if (sections.empty()) throw UsageError(where + "key '" + key + "' before any [section]");
-    Section& section = sections.back();
-    for (const auto& [existing, entry] : section.entries) {
-      if (existing == key) {
-        throw UsageError(where + "key " + key + " in [" + section.name + "] is given twice (first on line " +
-                         std::to_string(entry.line) + ")");
-      }
+    for (const Section& earlier : sections) {
+      if (earlier.name == name) throw UsageError(where + "section [" + name + "] is given twice");
     }
-    section.entries.push_back({key, Entry{value, number}});
+    sections.push_back({name, header.line, {}});
+  }
+  for (const Entry& entry : ini.entries) {
+    for (Section& section : sections) {
+      if (section.name == entry.section) section.entries.push_back(entry);
+    }
   }
   return sections;
 }
@@ -134,7 +89,8 @@ std::vector<Section> parse_sections(const std::string& text, const std::string& 
 std::map<std::string, Entry> checked_entries(const Section& section, const std::vector<std::string>& valid,
                                              const std::string& file) {
   std::map<std::string, Entry> values;
-  for (const auto& [key, entry] : section.entries) {
+  for (const Entry& entry : section.entries) {
+    const std::string& key = entry.key;
     if (std::find(valid.begin(), valid.end(), key) == valid.end()) {
       throw UsageError(file + ":" + std::to_string(entry.line) + ": unknown key '" + key + "' in [" + section.name +
                        "]; did you mean '" + core::nearest(key, valid) + "'? (valid: " + core::join(valid) + ")");
@@ -180,7 +136,8 @@ fs::path resolve(const fs::path& folder, const std::string& value) {
 // Arm overrides: `section.key = value` with identifier-like section and key.
 Arm parse_arm(const Section& section, const std::string& file) {
   Arm arm{section.name.substr(4), {}};
-  for (const auto& [key, entry] : section.entries) {
+  for (const Entry& entry : section.entries) {
+    const std::string& key = entry.key;
     const std::string where = file + ":" + std::to_string(entry.line) + ": [" + section.name + "] ";
     auto dot = key.find('.');
     if (dot == std::string::npos || !valid_identifier(key.substr(0, dot)) || !valid_identifier(key.substr(dot + 1))) {
@@ -272,7 +229,7 @@ Study load_study(const fs::path& path) {
   study.file = fs::absolute(path).lexically_normal();
   const std::string file = path.string();
   const fs::path folder = study.file.parent_path();
-  std::vector<Section> sections = parse_sections(read_study_text(path), file);
+  std::vector<Section> sections = parse_sections(path, file);
 
   const Section* study_section = nullptr;
   std::vector<const Section*> arm_sections;

@@ -23,7 +23,8 @@ struct ConfigKey {
 /// A resolved configuration: each declared key's value comes from --set (set()), else the
 /// file (load_file()), else its default. An empty value anywhere means "not given": the key
 /// falls back to its default, so `--set schedule.momentum=` drops a file's value.
-/// Values cannot hold '#' (it starts a comment in INI files) or line breaks.
+/// Values cannot hold '#', a ';' first or after a space (both start a comment in INI files,
+/// core/ini.hpp), or line breaks.
 class Config {
  public:
   /// The schema; throws std::invalid_argument on a malformed or repeated name, or a default
@@ -34,9 +35,10 @@ class Config {
   /// so a subcommand can read a full run config.
   void ignore_section(const std::string& name);
 
-  /// Reads an INI file into the file layer. Throws UsageError naming the path for a missing,
-  /// unreadable or binary file, a bad line (with its number), an unknown key (with the nearest
-  /// declared one), a key given twice, or a value outside its choices.
+  /// Reads an INI file (core/ini.hpp) into the file layer. Throws UsageError naming the path
+  /// for a missing or unreadable file, and the path and line for binary content, a bad line,
+  /// a key before any [section], an unknown key (with the nearest declared one), a key given
+  /// twice, or a value outside its choices.
   void load_file(const std::filesystem::path& path);
 
   /// Applies "section.key=value" (a --set argument) to the override layer; same checks.

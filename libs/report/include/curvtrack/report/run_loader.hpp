@@ -44,9 +44,9 @@ struct RunSet {
   std::vector<SkippedRun> skipped;   ///< unreadable or duplicate directories
 };
 
-/// Reads a config.ini: `key = value` lines under `[section]` headers become "section.key";
-/// '#' or ';' start a comment. Throws core::DataError naming the file and line for a line that is
-/// neither, or when the file cannot be read.
+/// Reads a config.ini with core::parse_ini: `key = value` lines under `[section]` headers become
+/// "section.key". Throws core::DataError naming the file and line for a line that breaks the
+/// INI rules (core/ini.hpp), or when the file cannot be read.
 std::map<std::string, std::string> read_ini(const std::filesystem::path& path);
 
 /// Reads one run directory. Throws core::DataError with a short reason (no path) when it has no
