@@ -138,6 +138,7 @@ int run_spectrum(const Arguments& arguments) {
       throw core::UsageError("--out " + out + ": " + folder.string() +
                              (std::filesystem::exists(folder) ? " is not a folder" : " does not exist"));
     }
+    core::check_output_file(out);  // before the work: only a regular file is ever replaced
   }
 
   auto start = std::chrono::steady_clock::now();

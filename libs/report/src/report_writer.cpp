@@ -749,8 +749,8 @@ Document build_document(const Context& context, const std::vector<Figure>& figur
     if (run->meta.contains("error") && run->meta["error"].is_string()) add(run->meta["error"].get<std::string>());
     for (const auto& note : run->notes) add(note);
     std::string why;
-    if (!usable_for_comparison(*run, &why)) add("not compared: " + why);
-    bool show_end = end != nullptr && run->status == "completed";
+    if (!usable_for_comparison(*run, &why)) add("not compared: " + (run->damage.empty() ? why : "damaged"));
+    bool show_end = end != nullptr && run->status == "completed" && run->damage.empty();
     run_rows.push_back({run->arm, std::to_string(run->seed), run->status, steps,
                         show_end ? fmt(end->lambda_max) : "-", show_end ? fmt(end->trace) : "-",
                         show_end ? fmt(end->train_loss) : "-", fmt(last_metric(*run, "test_accuracy")), notes,
@@ -842,7 +842,8 @@ void write_tables(const fs::path& dir, const ReportResult& result, const std::ve
   for (const LoadedRun* run : runs) {
     auto probes = probe_trajectory(*run);
     for (const auto& probe : probes) trajectory.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, probe));
-    if (const ProbeMeasures* end = end_of(probes)) rows.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, *end));
+    const ProbeMeasures* end = run->damage.empty() ? end_of(probes) : nullptr;  // a damaged run's end is unknown
+    if (end != nullptr) rows.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, *end));
   }
   core::write_file_atomically(dir / "end_measures.csv", csv_text(rows));
   core::write_file_atomically(dir / "probe_trajectories.csv", csv_text(trajectory));
@@ -934,6 +935,15 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   options.check();
   fs::path out = fs::absolute(options.out).lexically_normal();
   if (out.filename().empty()) out = out.parent_path();
+  std::error_code link_error;
+  if (fs::is_symlink(out, link_error)) {  // the folder it names is replaced, never the link by a folder
+    std::error_code error;
+    if (!fs::is_directory(out, error)) {
+      throw core::UsageError("--out " + out.string() + " is a symbolic link to " + fs::read_symlink(out, error).string() +
+                             ", which is not a folder");
+    }
+    out = fs::canonical(out, error);
+  }
   check_replaceable(out);
 
   ReportResult result;
@@ -941,6 +951,11 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   RunSet set = load_runs(run_dirs);
   result.runs = std::move(set.runs);
   result.skipped = std::move(set.skipped);
+  for (const auto& run : result.runs) {
+    for (const auto& damage : run.damage) {
+      result.warnings.push_back(run.dir.string() + ": damaged: " + damage + "; left out of the comparisons");
+    }
+  }
   const std::vector<std::string> arms = ordered_arms(result.runs);
   if (!options.baseline.empty()) {
     for (const std::string* arm : {&options.baseline, &options.compared}) {

@@ -54,7 +54,7 @@ ProbeMeasures probe_measures(const nlohmann::json& record, std::int64_t total_st
 /// Measured probes of a run in step order (records skipped for non-finite weights dropped).
 std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run);
 
-/// True when a run can enter a paired comparison: completed with an end probe.
+/// True when a run can enter a paired comparison: completed, undamaged, with an end probe.
 bool usable_for_comparison(const LoadedRun& run, std::string* why_not = nullptr);
 
 /// One seed's pair of probes, a from the baseline arm and b from the other.
