@@ -267,14 +267,7 @@ double last_metric(const LoadedRun& run, const char* column) {
   return kNaN;
 }
 
-std::string meta_text(const nlohmann::json& meta, const char* key) {
-  if (!meta.contains(key)) return "";
-  const nlohmann::json& value = meta[key];
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_object() && value.contains("spec") && value["spec"].is_string()) return value["spec"].get<std::string>();
-  if (value.is_number()) return fmt(value.get<double>(), 6);
-  return value.dump();
-}
+std::string optional_text(const std::optional<double>& value) { return value ? fmt(*value, 6) : ""; }
 
 const ProbeMeasures* end_of(const std::vector<ProbeMeasures>& probes) {
   for (const auto& probe : probes) {
@@ -715,9 +708,10 @@ Document build_document(const Context& context, const std::vector<Figure>& figur
     for (const auto& [status, count] : statuses) status_text += (status_text.empty() ? "" : ", ") + std::to_string(count) + " " + status;
     settings.push_back(
         "Arm " + arm + ": " + std::to_string(of_arm.size()) + " run(s) (" + status_text + "); schedule " +
-        distinct_values(of_arm, [](const LoadedRun& r) { return meta_text(r.meta, "schedule"); }) + "; optimizer " +
-        distinct_values(of_arm, [](const LoadedRun& r) { return meta_text(r.meta, "optimizer"); }) + "; model " +
-        distinct_values(of_arm, [](const LoadedRun& r) { return meta_text(r.meta, "model"); }) + "; total steps " +
+        distinct_values(of_arm, [](const LoadedRun& r) { return r.meta.schedule.value_or(""); }) + "; optimizer " +
+        distinct_values(of_arm, [](const LoadedRun& r) { return r.meta.optimizer.value_or(""); }) + "; model " +
+        distinct_values(of_arm, [](const LoadedRun& r) { return r.meta.model ? r.meta.model->spec : ""; }) +
+        "; total steps " +
         distinct_values(of_arm, [](const LoadedRun& r) { return r.total_steps > 0 ? std::to_string(r.total_steps) : ""; }) +
         "; batch size " +
         distinct_values(of_arm, [](const LoadedRun& r) {
@@ -725,7 +719,7 @@ Document build_document(const Context& context, const std::vector<Figure>& figur
           return it == r.config.end() ? std::string() : it->second;
         }) +
         "; lr_max chosen by the LR finder " +
-        distinct_values(of_arm, [](const LoadedRun& r) { return meta_text(r.meta, "lr_max_chosen"); }) + ".");
+        distinct_values(of_arm, [](const LoadedRun& r) { return optional_text(r.meta.lr_max_chosen); }) + ".");
   }
   doc.list(settings);
 
@@ -738,15 +732,13 @@ Document build_document(const Context& context, const std::vector<Figure>& figur
   for (const LoadedRun* run : context.runs) {
     auto probes = probe_trajectory(*run);
     const ProbeMeasures* end = end_of(probes);
-    std::string steps = run->meta.contains("steps_done") && run->meta["steps_done"].is_number_integer()
-                            ? std::to_string(run->meta["steps_done"].get<std::int64_t>())
-                            : "?";
+    std::string steps = run->meta.steps_done ? std::to_string(*run->meta.steps_done) : "?";
     steps += "/" + (run->total_steps > 0 ? std::to_string(run->total_steps) : std::string("?"));
     std::string notes;
     auto add = [&](const std::string& note) { notes += (notes.empty() ? "" : "; ") + note; };
     if (!run->probing_stopped.empty()) add(run->probing_stopped);
-    if (run->meta.contains("stop_reason") && run->meta["stop_reason"].is_string()) add(run->meta["stop_reason"].get<std::string>());
-    if (run->meta.contains("error") && run->meta["error"].is_string()) add(run->meta["error"].get<std::string>());
+    if (run->meta.stop_reason) add(*run->meta.stop_reason);
+    if (run->meta.error) add(*run->meta.error);
     for (const auto& note : run->notes) add(note);
     std::string why;
     if (!usable_for_comparison(*run, &why)) add("not compared: " + why);
@@ -820,16 +812,14 @@ void write_tables(const fs::path& dir, const ReportResult& result, const std::ve
   std::vector<std::vector<std::string>> rows = {{"arm", "seed", "status", "total_steps", "steps_done", "compared",
                                                  "not_compared_because", "final_test_loss", "final_test_accuracy",
                                                  "lr_max_chosen", "train_seconds", "probe_seconds", "directory"}};
-  auto meta_number = [](const LoadedRun& run, const char* key) {
-    return run.meta.contains(key) && run.meta[key].is_number() ? csv_number(run.meta[key].get<double>()) : std::string();
-  };
+  auto number = [](const auto& value) { return value ? csv_number(static_cast<double>(*value)) : std::string(); };
   for (const LoadedRun* run : runs) {
     std::string why;
     bool usable = usable_for_comparison(*run, &why);
     rows.push_back({run->arm, std::to_string(run->seed), run->status, std::to_string(run->total_steps),
-                    meta_number(*run, "steps_done"), usable ? "yes" : "no", why, csv_number(last_metric(*run, "test_loss")),
-                    csv_number(last_metric(*run, "test_accuracy")), meta_number(*run, "lr_max_chosen"),
-                    meta_number(*run, "train_seconds"), meta_number(*run, "probe_seconds"), run->dir.string()});
+                    number(run->meta.steps_done), usable ? "yes" : "no", why, csv_number(last_metric(*run, "test_loss")),
+                    csv_number(last_metric(*run, "test_accuracy")), number(run->meta.lr_max_chosen),
+                    number(run->meta.train_seconds), number(run->meta.probe_seconds), run->dir.string()});
   }
   core::write_file_atomically(dir / "runs.csv", csv_text(rows));
 
