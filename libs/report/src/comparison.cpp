@@ -180,7 +180,7 @@ AlignedPairs align_pairs(const std::vector<LoadedRun>& runs, const std::string& 
       aligned.excluded.push_back(seed_text + core::join(problems, "; "));
       continue;
     }
-    // Equal budgets are the premise of every comparison (science.md section 4).
+    // Equal budgets are the premise of every comparison (docs/methods.md section 4.1).
     if (found_a->second->total_steps != found_b->second->total_steps) {
       aligned.excluded.push_back(seed_text + "unequal budgets (" + arm_a + " " +
                                  std::to_string(found_a->second->total_steps) + " steps, " + arm_b + " " +

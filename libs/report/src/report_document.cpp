@@ -227,7 +227,7 @@ Document build_document(const ReportInputs& inputs, const std::vector<Figure>& f
                      ? (b.empty() ? std::string("Flatness report") : b + " vs " + a + ": flatness at equal budget")
                      : inputs.options.title);
   doc.paragraph("Written by curvtrack report on " + utc_now() + " from " + std::to_string(result.runs.size()) +
-                " run(s); " + std::to_string(result.skipped.size()) + " directory(ies) skipped. Protocol: science.md "
+                " run(s); " + std::to_string(result.skipped.size()) + " directory(ies) skipped. Protocol: docs/methods.md "
                 "section 4 (paired by seed, equal steps and batch size).");
   add_verdicts(doc, inputs);
   add_settings(doc, inputs);

@@ -1,5 +1,5 @@
 #pragma once
-// From loaded runs to the comparisons of science.md section 4: measures at a probe, runs paired
+// From loaded runs to the comparisons of docs/methods.md section 4: measures at a probe, runs paired
 // by seed at equal steps (end, LR peak) and at equal training loss, the paired statistics on the
 // primary (flatness) measures with Holm across them, descriptive paired tests on the covariates,
 // and Kendall tau between flatness and test accuracy / generalisation gap.

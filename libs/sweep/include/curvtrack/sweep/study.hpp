@@ -1,5 +1,5 @@
 #pragma once
-// Study files (architecture.md, "The flow of one study"): a base run config, arms of
+// Study files (docs/methods.md section 4.1): a base run config, arms of
 // `section.key = value` overrides and a list of seeds, expanded into one run per (arm, seed).
 
 #include <cstdint>
