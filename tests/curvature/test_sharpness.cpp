@@ -103,7 +103,7 @@ TEST_CASE("Sharpness is a non-negative maximum attained at a feasible perturbati
   options.batch_size = 16;  // four batches, the last one short
   auto weights = curvature::snapshot_parameters(*problem.network);
   auto result = curvature::measure_sharpness(*problem.network, problem.inputs, problem.labels, options);
-  INFO(kind << ": " << result.settings().dump());
+  INFO(kind << ": " << result.record().to_json().dump());
   REQUIRE(result.status == "ok");
   REQUIRE(result.steps == 8);
   REQUIRE(result.gradient_evaluations == 8);
@@ -217,7 +217,7 @@ TEST_CASE("Sharpness options are checked and recorded", "[unit]") {
   options.kind = "epsilon";
   options.steps = 4;
   auto result = curvature::measure_sharpness(*problem.network, problem.inputs, problem.labels, options);
-  nlohmann::json settings = result.settings();
+  nlohmann::json settings = result.record().to_json();
   for (const char* key : {"kind", "rho", "eta", "epsilon", "steps", "step_size", "seed", "batch_size",
                           "base_loss", "max_loss", "sharpness", "percent", "gradient_evaluations", "seconds"}) {
     INFO(key);
