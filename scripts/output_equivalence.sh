@@ -46,7 +46,7 @@ import json, sys
 def clean(value):
     if isinstance(value, dict):
         return {k: clean(v) for k, v in value.items()
-                if k not in ("seconds", "git_revision", "curvtrack_version", "started", "ended", "created")}
+                if k not in ("seconds", "total_seconds", "git_revision", "curvtrack_version", "started", "ended", "created")}
     if isinstance(value, list):
         return [clean(v) for v in value]
     return value

@@ -1,4 +1,4 @@
-// curvtrack lrfind: the LR range test (science.md 1.5) on the model, data and optimizer of a run
+// curvtrack lrfind: the LR range test (docs/methods.md section 1.5) on the model, data and optimizer of a run
 // config, written as lrfind.csv, lrfind.json and a figure; the suggestions go to stderr.
 
 #include <boost/program_options.hpp>

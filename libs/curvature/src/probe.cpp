@@ -179,7 +179,7 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   }
   linalg::EigenResult top;
   nlohmann::json spectrum = measure_spectrum(op, train, {}, &top);
-  for (auto& [name, value] : spectrum.items()) record[name] = value;
+  record.update(spectrum);
   if (options_.top_k > 0) {
     previous_top_.clear();
     for (Eigen::Index i = 0; i < top.vectors.cols(); ++i) previous_top_.push_back(top.vectors.col(i));
@@ -235,7 +235,7 @@ nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, st
   test.bottom_k = 0;
   test.esd_steps = 0;
   nlohmann::json out = {{"examples", test_probe_.images.size(0)}, {"gradient_norm", op.gradient().norm()}};
-  for (auto& [name, value] : measure_spectrum(op, test).items()) out[name] = value;
+  out.update(measure_spectrum(op, test));
   out["hvps"] = op.products();
   return out;
 }

@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 
+#include "curvtrack/core/text.hpp"
+
 namespace curvtrack::report {
 namespace {
 
@@ -31,14 +33,6 @@ double metrics_value(const std::vector<runs::MetricsRow>& metrics, std::int64_t 
 }
 
 bool measured(const nlohmann::json& record) { return !record.contains("skipped") && record.contains("train_probe"); }
-
-// The end probe: labelled "end", else the last measured probe.
-const ProbeMeasures* end_probe(const std::vector<ProbeMeasures>& probes) {
-  for (const auto& probe : probes) {
-    if (probe.label == "end") return &probe;
-  }
-  return probes.empty() ? nullptr : &probes.back();
-}
 
 const ProbeMeasures* labelled_probe(const std::vector<ProbeMeasures>& probes, const std::string& label) {
   for (const auto& probe : probes) {
@@ -125,6 +119,13 @@ std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run) {
   return probes;
 }
 
+const ProbeMeasures* end_probe(const std::vector<ProbeMeasures>& probes) {
+  for (const auto& probe : probes) {
+    if (probe.label == "end") return &probe;
+  }
+  return probes.empty() ? nullptr : &probes.back();
+}
+
 bool usable_for_comparison(const LoadedRun& run, std::string* why_not) {
   std::string why;
   if (run.status != "completed") {
@@ -176,12 +177,10 @@ AlignedPairs align_pairs(const std::vector<LoadedRun>& runs, const std::string& 
       if (!usable_for_comparison(*run, &why)) problems.push_back(run->arm + " " + why);
     }
     if (!problems.empty()) {
-      std::string text = seed_text;
-      for (std::size_t i = 0; i < problems.size(); ++i) text += (i > 0 ? "; " : "") + problems[i];
-      aligned.excluded.push_back(text);
+      aligned.excluded.push_back(seed_text + core::join(problems, "; "));
       continue;
     }
-    // Equal budgets are the premise of every comparison (science.md section 4).
+    // Equal budgets are the premise of every comparison (docs/methods.md section 4.1).
     if (found_a->second->total_steps != found_b->second->total_steps) {
       aligned.excluded.push_back(seed_text + "unequal budgets (" + arm_a + " " +
                                  std::to_string(found_a->second->total_steps) + " steps, " + arm_b + " " +
@@ -324,6 +323,19 @@ ComparisonTable compare(const AlignedPairs& aligned, const std::string& arm_a, c
     }
   }
   return table;
+}
+
+std::vector<ComparisonTable> compare_arms(const std::vector<LoadedRun>& runs, const std::string& arm_a,
+                                          const std::string& arm_b, double alpha, std::int64_t minimum_n,
+                                          std::uint64_t bootstrap_seed) {
+  const std::vector<std::pair<Alignment, std::string>> alignments = {
+      {Alignment::kEnd, " at the end"}, {Alignment::kPeak, " at the LR peak"}, {Alignment::kEqualLoss, " at equal training loss"}};
+  std::vector<ComparisonTable> tables;
+  for (std::size_t i = 0; i < alignments.size(); ++i) {
+    AlignedPairs aligned = align_pairs(runs, arm_a, arm_b, alignments[i].first);
+    tables.push_back(compare(aligned, arm_a, arm_b, alignments[i].second, alpha, minimum_n, bootstrap_seed + i));
+  }
+  return tables;
 }
 
 }  // namespace curvtrack::report

@@ -1,13 +1,12 @@
 #include "curvtrack/report/figures.hpp"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <sstream>
+
+#include "curvtrack/core/shell.hpp"
 
 namespace fs = std::filesystem;
 
@@ -41,12 +40,6 @@ std::string data_string(const std::string& text) {
   std::string out = "\"";
   for (char c : text) out += c == '"' ? '\'' : c;
   return out + "\"";
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 bool plottable(const Figure& figure, double x, double y) {
@@ -253,24 +246,8 @@ std::string figure_script(const Figure& figure) {
   return gp.str();
 }
 
-bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
 std::optional<std::string> render_figure(const fs::path& dir, const std::string& name) {
-  std::error_code ignored;
-  fs::remove(dir / (name + ".svg"), ignored);
-  fs::remove(dir / (name + ".png"), ignored);
-  std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot " + shell_quote(name + ".gp") + " 2>&1 </dev/null";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "could not start gnuplot for " + name + ".gp";
-  std::string output;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
-    if (output.size() < 4000) output += buffer;
-  }
-  int status = ::pclose(pipe);
-  bool ok = status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (ok && fs::exists(dir / (name + ".svg")) && fs::exists(dir / (name + ".png"))) return std::nullopt;
-  return "gnuplot failed on " + (dir / (name + ".gp")).string() + (output.empty() ? "" : ": " + output);
+  return core::run_gnuplot(dir, name + ".gp", {name + ".svg", name + ".png"});
 }
 
 std::string inline_svg(const std::string& svg_text, const std::string& id_prefix) {

@@ -51,12 +51,6 @@ void search(const fs::path& dir, int depth, std::vector<fs::path>& found, std::v
   if (found.size() == found_before && has_run_files(dir)) skipped.push_back({dir, "no meta.json"});
 }
 
-std::string number_text(const nlohmann::json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
-  return "";
-}
-
 }  // namespace
 
 std::map<std::string, std::string> read_ini(const fs::path& path) {
@@ -77,12 +71,11 @@ LoadedRun load_run(const fs::path& dir) {
   LoadedRun run;
   run.dir = dir;
   try {
-    run.meta = runs::RunMeta(layout.meta()).data();
-  } catch (const core::DataError&) {
-    throw core::DataError("meta.json is not a valid JSON object");
+    run.meta = runs::RunMeta(layout.meta()).record();
+  } catch (const core::DataError& error) {
+    throw core::DataError(std::string("meta.json is not a valid record (") + error.what() + ")");
   }
-  run.status = run.meta.contains("status") && run.meta["status"].is_string() ? run.meta["status"].get<std::string>()
-                                                                             : "unknown";
+  run.status = run.meta.status ? runs::status_name(*run.meta.status) : "unknown";
   if (fs::exists(layout.config())) {
     try {
       run.config = read_ini(layout.config());
@@ -92,12 +85,11 @@ LoadedRun load_run(const fs::path& dir) {
   } else {
     run.notes.push_back("no config.ini (arm and seed from meta.json)");
   }
-  const nlohmann::json run_meta = run.meta.value("run", nlohmann::json::object());
   run.arm = run.config.count("run.name") != 0U ? run.config["run.name"] : "";
-  if (run.arm.empty() && run_meta.is_object()) run.arm = number_text(run_meta.value("name", nlohmann::json()));
+  if (run.arm.empty()) run.arm = run.meta.run_name.value_or("");
   if (run.arm.empty()) throw core::DataError("no run.name in config.ini or meta.json");
   std::string seed = run.config.count("run.seed") != 0U ? run.config["run.seed"] : "";
-  if (seed.empty() && run_meta.is_object()) seed = number_text(run_meta.value("seed", nlohmann::json()));
+  if (seed.empty() && run.meta.run_seed) seed = std::to_string(*run.meta.run_seed);
   if (seed.empty()) throw core::DataError("no run.seed in config.ini or meta.json");
   try {
     run.seed = core::parse_int(seed, "run.seed");
@@ -133,8 +125,8 @@ LoadedRun load_run(const fs::path& dir) {
   std::stable_sort(run.curvature.begin(), run.curvature.end(),
                    [](const nlohmann::json& x, const nlohmann::json& y) { return x["step"].get<std::int64_t>() < y["step"].get<std::int64_t>(); });
 
-  if (run.meta.contains("total_steps") && run.meta["total_steps"].is_number_integer()) {
-    run.total_steps = run.meta["total_steps"].get<std::int64_t>();
+  if (run.meta.total_steps) {
+    run.total_steps = *run.meta.total_steps;
   } else if (!run.metrics.empty() && run.metrics.back().count("step") != 0U) {
     run.total_steps = static_cast<std::int64_t>(run.metrics.back().at("step"));
     run.notes.push_back("no total_steps in meta.json; using the last logged step");

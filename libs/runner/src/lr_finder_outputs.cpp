@@ -1,16 +1,13 @@
 #include "curvtrack/runner/lr_finder_outputs.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/runner/prepared_run.hpp"
@@ -28,25 +25,6 @@ std::string short_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", value);
   return text;
-}
-
-// Where in PATH an executable lives, if anywhere.
-bool on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::stringstream folders(path);
-  std::string folder;
-  while (std::getline(folders, folder, ':')) {
-    if (folder.empty()) continue;
-    if (::access((fs::path(folder) / name).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
 }
 
 std::string csv_text(const train::LrFinderResult& result) {
@@ -217,17 +195,10 @@ std::vector<std::string> write_lr_finder_outputs(const fs::path& dir, const LrFi
   std::error_code ignored;
   fs::remove(dir / "lrfind.png", ignored);
   fs::remove(dir / "lrfind.svg", ignored);
-  if (!on_path("gnuplot")) {
+  if (!core::on_path("gnuplot")) {
     return {"gnuplot not found: wrote " + (dir / "lrfind.gp").string() + " without rendering it"};
   }
-  std::string command = "cd " + shell_quote(dir.string()) + " && gnuplot lrfind.gp";
-  int status = std::system(command.c_str());
-  if (status != 0 || !fs::exists(dir / "lrfind.png") || !fs::exists(dir / "lrfind.svg")) {
-    std::string how = status == -1 ? "could not start"
-                      : WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
-                                          : "was killed";
-    return {"gnuplot " + how + " on " + (dir / "lrfind.gp").string() + ": figures may be missing"};
-  }
+  if (auto warning = core::run_gnuplot(dir, "lrfind.gp", {"lrfind.png", "lrfind.svg"})) return {*warning};
   return {};
 }
 

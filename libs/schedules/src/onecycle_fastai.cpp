@@ -1,4 +1,4 @@
-// fastai's fit_one_cycle schedule as science.md 1.4 states it, evaluated in double precision.
+// fastai's fit_one_cycle schedule as docs/methods.md section 1.4 states it, evaluated in double precision.
 #include <cmath>
 #include <string>
 

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/sweep/process.hpp"
 
@@ -61,8 +62,8 @@ std::string array_script(const Study& study, std::size_t tasks, const fs::path& 
   replace_all(script, "{{SIGNAL_MARGIN}}", std::to_string(slurm.signal_margin));
   replace_all(script, "{{CPUS_PER_TASK}}", std::to_string(slurm.cpus_per_task));
   replace_all(script, "{{OPTIONAL_LINES}}", optional);
-  replace_all(script, "{{CURVTRACK}}", shell_quote(curvtrack.string()));
-  replace_all(script, "{{RUNS_FILE}}", shell_quote(runs_file.string()));
+  replace_all(script, "{{CURVTRACK}}", core::shell_quote(curvtrack.string()));
+  replace_all(script, "{{RUNS_FILE}}", core::shell_quote(runs_file.string()));
   // Several ranks: srun starts them as one job step (they find each other from its variables)
   // and forwards the shell's USR1 and TERM to every one of them.
   replace_all(script, "{{LAUNCHER}}", slurm.ranks_per_run > 1 ? "srun --ntasks=" + std::to_string(slurm.ranks_per_run) +

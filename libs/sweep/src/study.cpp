@@ -10,6 +10,7 @@
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/ini.hpp"
+#include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
 
 namespace fs = std::filesystem;
@@ -355,20 +356,10 @@ std::vector<std::string> train_arguments(const Study& study, const StudyRun& run
   return words;
 }
 
-std::string shell_quote(const std::string& word) {
-  bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string("_-+=.,/:@%").find(c) != std::string::npos;
-  });
-  if (plain) return word;
-  std::string quoted = "'";
-  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 std::string shell_command(const std::vector<std::string>& words) {
-  std::string line;
-  for (const std::string& word : words) line += (line.empty() ? "" : " ") + shell_quote(word);
-  return line;
+  std::vector<std::string> quoted;
+  for (const std::string& word : words) quoted.push_back(core::shell_quote(word));
+  return core::join(quoted, " ");
 }
 
 }  // namespace curvtrack::sweep

@@ -1,6 +1,6 @@
 #pragma once
 // INI configuration with dotted `section.key` names, shared by config files and --set
-// (architecture.md, "Command line"): a declared schema, a file layer, an override layer.
+// (README.md, "Run directories and configs"): a declared schema, a file layer, an override layer.
 
 #include <cstdint>
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// Error kinds and the process exit codes they map to (architecture.md, "Exit codes").
+// Error kinds and the process exit codes they map to (README.md, "Commands": exit codes).
 
 #include <stdexcept>
 #include <string>

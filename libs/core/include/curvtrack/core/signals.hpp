@@ -1,5 +1,5 @@
 #pragma once
-// Signal handling for long runs (conventions.md, GROMACS-style): handlers only set atomic
+// Signal handling for long runs (GROMACS-style; README.md, "Run directories and configs"): handlers only set atomic
 // flags; loops poll them at step boundaries. USR1 = checkpoint and go on; TERM or INT =
 // checkpoint and stop; a second TERM or INT = stop at once.
 

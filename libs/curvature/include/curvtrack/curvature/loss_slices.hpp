@@ -1,5 +1,5 @@
 #pragma once
-// The loss along straight lines and planes through the current weights (science.md section 3):
+// The loss along straight lines and planes through the current weights (docs/methods.md section 3.7):
 // filter-normalised random directions (Li et al. 2018) and Hessian eigenvectors.
 
 #include <ATen/core/Tensor.h>

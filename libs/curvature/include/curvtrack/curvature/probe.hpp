@@ -1,5 +1,5 @@
 #pragma once
-// One curvature probe of a network on a fixed probe set: every measure of science.md
+// One curvature probe of a network on a fixed probe set: every measure of docs/methods.md
 // section 3 that is switched on, as one JSON record with its settings, error estimates, HVP
 // counts and seconds. Eigenvectors are kept between probes to warm-start the next one.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Worst-case sharpness around the current weights (science.md section 3): adaptive sharpness
+// Worst-case sharpness around the current weights (docs/methods.md sections 3.5-3.6): adaptive sharpness
 // (Kwon et al. 2021, ASAM; Andriushchenko et al. 2023) and epsilon-sharpness (Keskar et al. 2017),
 // both max L(w+e) - L(w) over a weight-scaled set, by projected gradient ascent.
 //

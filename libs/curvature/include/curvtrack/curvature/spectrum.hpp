@@ -1,5 +1,5 @@
 #pragma once
-// The measures of `curvtrack spectrum` (science.md section 3) over any operator of the linalg
+// The measures of `curvtrack spectrum` (docs/methods.md section 3) over any operator of the linalg
 // concept, each written as a JSON object with its settings, error estimate, HVP count and time.
 
 #include <chrono>

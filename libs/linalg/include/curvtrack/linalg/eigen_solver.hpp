@@ -34,7 +34,7 @@ struct EigenOptions {
   EigenMethod method = EigenMethod::kLanczos;
   int max_basis = 0;              ///< kLanczos: most basis vectors, k < max_basis <= n; 0 = automatic_max_basis
   int ncv = 0;                    ///< kRestarted: Krylov subspace size, k < ncv <= n; 0 = automatic
-  double tol = 1e-10;             ///< Spectra relative tolerance: residual < tol * max(|lambda|, eps^(2/3))
+  double tol = 1e-10;             ///< relative tolerance on the true residuals: residual <= tol * max(|lambda|, spectral_scale, eps^(2/3))
   int max_restarts = 1000;        ///< implicit restarts allowed
   std::int64_t max_products = 0;  ///< product budget, residual check included (Spectra's rare invariant-subspace
                                   ///< re-seeding may add one each); 0 = unlimited

@@ -1,5 +1,5 @@
 #pragma once
-// From loaded runs to the comparisons of science.md section 4: measures at a probe, runs paired
+// From loaded runs to the comparisons of docs/methods.md section 4: measures at a probe, runs paired
 // by seed at equal steps (end, LR peak) and at equal training loss, the paired statistics on the
 // primary (flatness) measures with Holm across them, descriptive paired tests on the covariates,
 // and Kendall tau between flatness and test accuracy / generalisation gap.
@@ -53,6 +53,9 @@ ProbeMeasures probe_measures(const nlohmann::json& record, std::int64_t total_st
 
 /// Measured probes of a run in step order (records skipped for non-finite weights dropped).
 std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run);
+
+/// The end probe: the one labelled "end", else the last; null when there are none.
+const ProbeMeasures* end_probe(const std::vector<ProbeMeasures>& probes);
 
 /// True when a run can enter a paired comparison: completed with an end probe.
 bool usable_for_comparison(const LoadedRun& run, std::string* why_not = nullptr);
@@ -118,5 +121,10 @@ struct ComparisonTable {
 /// suffixed with `suffix` (e.g. " at the end"). `seed` seeds the bootstrap.
 ComparisonTable compare(const AlignedPairs& aligned, const std::string& arm_a, const std::string& arm_b,
                         const std::string& suffix, double alpha, std::int64_t minimum_n, std::uint64_t seed);
+
+/// Arm b against baseline a at the end, the LR peak and equal loss, in that order; table i bootstraps with seed + i.
+std::vector<ComparisonTable> compare_arms(const std::vector<LoadedRun>& runs, const std::string& arm_a,
+                                          const std::string& arm_b, double alpha, std::int64_t minimum_n,
+                                          std::uint64_t bootstrap_seed);
 
 }  // namespace curvtrack::report

@@ -57,11 +57,8 @@ std::string figure_script(const Figure& figure);
 /// True when the figure has at least one point to draw.
 bool has_points(const Figure& figure);
 
-/// True when `gnuplot` is on PATH.
-bool gnuplot_available();
-
-/// Runs `gnuplot NAME.gp` in `dir`; returns a warning (with gnuplot's output) when it fails or
-/// leaves NAME.svg or NAME.png missing, nothing on success.
+/// Runs `gnuplot NAME.gp` in `dir` (core::run_gnuplot); returns a warning (with gnuplot's output) when it
+/// fails or leaves NAME.svg or NAME.png missing, nothing on success.
 std::optional<std::string> render_figure(const std::filesystem::path& dir, const std::string& name);
 
 /// An SVG file's text made fit to inline in HTML: the XML prolog and DOCTYPE (which name an

@@ -21,8 +21,11 @@ struct ReportOptions {
   double alpha = 0.05;               ///< significance level of the verdicts (Holm-adjusted)
   std::int64_t minimum_seeds = 8;    ///< fewer pairs than this: "not enough seeds for a claim"
   std::string title;                 ///< report title; empty: "<b> vs <a>: flatness at equal budget"
-  std::string baseline;              ///< arm a (ratios are compared / baseline); empty: default choice
-  std::string compared;              ///< arm b; empty: default choice
+  std::string baseline;              ///< arm a (ratios are compared / baseline); empty: default_arms
+  std::string compared;              ///< arm b; empty: default_arms
+  /// Arms ranked first, in this order (default pair, tables, figure colours); the others follow alphabetically.
+  /// The default names the two arms of the study this tool was written for: the constant rate, then 1cycle.
+  std::vector<std::string> arm_order = {"constant", "onecycle"};
   std::uint64_t bootstrap_seed = 0;  ///< seeds the bootstrap CIs (deterministic reports)
   bool render = true;                ///< run gnuplot (false: write .dat and .gp only)
   /// Throws std::invalid_argument naming the bad option.
@@ -41,9 +44,10 @@ struct ReportResult {
   std::vector<std::string> warnings;      ///< figures not rendered and the like
 };
 
-/// The two arms compared by default: `constant` then `onecycle` when present, then the other
-/// arms alphabetically; the first two of that order (b = second). Fewer than two arms: empty.
-std::pair<std::string, std::string> default_arms(std::vector<std::string> arms);
+/// The two arms compared by default: the first two of `arms` ranked by `preferred`, then alphabetically
+/// (baseline first). Fewer than two arms: empty.
+std::pair<std::string, std::string> default_arms(std::vector<std::string> arms,
+                                                 const std::vector<std::string>& preferred = ReportOptions().arm_order);
 
 /// Loads `run_dirs` (load_runs), compares, draws and writes the report into options.out.
 /// Throws std::invalid_argument for bad options or an arm named in options that no run has,

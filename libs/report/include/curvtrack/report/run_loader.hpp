@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/runs/meta.hpp"
 #include "curvtrack/runs/metrics_table.hpp"
 
 namespace curvtrack::report {
@@ -22,7 +23,7 @@ struct LoadedRun {
   std::int64_t seed = 0;                       ///< run.seed
   std::string status;                          ///< meta.json status; "unknown" when absent
   std::int64_t total_steps = 0;                ///< meta.json total_steps (else the last metrics step; 0: unknown)
-  nlohmann::json meta;                         ///< meta.json as read
+  runs::MetaRecord meta;                       ///< meta.json as read
   std::map<std::string, std::string> config;   ///< config.ini as "section.key" -> value
   std::vector<runs::MetricsRow> metrics;       ///< metrics.csv rows (empty when absent)
   std::vector<nlohmann::json> curvature;       ///< curvature.jsonl records in file order

@@ -1,5 +1,5 @@
 #pragma once
-// Statistics of the flat-minimum study (science.md section 4): paired tests on within-seed log
+// Statistics of the flat-minimum study (docs/methods.md section 4): paired tests on within-seed log
 // differences, a bootstrap CI of the ratio of geometric means, Holm across the primary measures,
 // Kendall tau for relevance, and the one-sentence verdict. Pure functions of std::vector<double>.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The layout of one run directory (architecture.md, "Run directory").
+// The layout of one run directory (README.md, "Run directories and configs").
 
 #include <cstdint>
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// The non-cyclic policies: constant, step decay and cosine decay (science.md 1.1).
+// The non-cyclic policies: constant, step decay and cosine decay (docs/methods.md section 1.1).
 
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The LR range test's math (science.md 1.5), free of any model or optimizer.
+// The LR range test's math (docs/methods.md section 1.5), free of any model or optimizer.
 
 #include <vector>
 

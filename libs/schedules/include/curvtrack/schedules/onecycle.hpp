@@ -1,5 +1,5 @@
 #pragma once
-// The three 1cycle variants: Smith's (science.md 1.2), PyTorch's (1.3) and fastai's (1.4).
+// The three 1cycle variants (docs/methods.md): Smith's (section 1.2), PyTorch's (1.3) and fastai's (1.4).
 
 #include <cstdint>
 #include <string>

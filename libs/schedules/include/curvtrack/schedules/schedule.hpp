@@ -1,5 +1,5 @@
 #pragma once
-// Learning-rate policies as pure functions of the optimizer step (science.md section 1).
+// Learning-rate policies as pure functions of the optimizer step (docs/methods.md section 1).
 
 #include <cstdint>
 #include <map>

@@ -1,11 +1,13 @@
 #pragma once
-// Study files (architecture.md, "The flow of one study"): a base run config, arms of
+// Study files (docs/methods.md section 4.1): a base run config, arms of
 // `section.key = value` overrides and a list of seeds, expanded into one run per (arm, seed).
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "curvtrack/core/shell.hpp"
 
 namespace curvtrack::sweep {
 
@@ -73,8 +75,8 @@ std::vector<StudyRun> expand(const Study& study);
 /// --resume auto` (the backend adds --threads and --quiet).
 std::vector<std::string> train_arguments(const Study& study, const StudyRun& run);
 
-/// Quotes a word for a POSIX shell (unchanged when it needs no quoting).
-std::string shell_quote(const std::string& word);
+/// Quotes a word for a POSIX shell (unchanged when it needs no quoting): core's, named here for sweep's callers.
+using core::shell_quote;
 
 /// Words joined by spaces, each shell-quoted.
 std::string shell_command(const std::vector<std::string>& words);

@@ -1,5 +1,5 @@
 #pragma once
-// The LR range test (science.md 1.5): a sweep of learning rates on training batches that
+// The LR range test (docs/methods.md section 1.5): a sweep of learning rates on training batches that
 // leaves the model and the optimizer exactly as it found them.
 
 #include <cstdint>
@@ -18,7 +18,7 @@ namespace curvtrack::train {
 
 /// Settings of the range test; check() explains what is wrong.
 struct LrFinderOptions {
-  std::string mode = "exp";          ///< exp (fastai/Smith 2015 sweep, judged on the loss) | linear (Smith 2018)
+  std::string mode = "exp";          ///< exp (fastai's exponential sweep, judged on the loss) | linear (Smith 2015/2017, judged on accuracy)
   double start = 1e-7;               ///< first learning rate, > 0
   double end = 10;                   ///< last learning rate, > start
   int num_it = 100;                  ///< exp: the sweep has num_it + 1 batches; linear: ~num_it evaluations
