@@ -11,6 +11,7 @@
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/models/network.hpp"
 #include "test_problem.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -20,14 +21,7 @@ namespace {
 
 using testing::Problem;
 using testing::make_problem;
-
-bool bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
-}
+using testing::bit_identical;
 
 }  // namespace
 

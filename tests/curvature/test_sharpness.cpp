@@ -14,6 +14,7 @@
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/models/network.hpp"
 #include "test_problem.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -23,6 +24,7 @@ namespace {
 
 using testing::Problem;
 using testing::make_problem;
+using testing::bit_identical;
 
 double lambda_max(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels) {
   curvature::HvpOperator op(network, inputs, labels);
@@ -31,14 +33,6 @@ double lambda_max(models::Network& network, const at::Tensor& inputs, const at::
   linalg::EigenResult result = linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, options);
   REQUIRE(result.converged);
   return result.values[0];
-}
-
-bool bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
 }
 
 double dot(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {

@@ -18,9 +18,11 @@
 #include "curvtrack/train/step.hpp"
 #include "dense_reference.hpp"
 #include "test_problem.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::Contains;
+using curvtrack::testing::relative_gap;
 
 namespace {
 
@@ -65,10 +67,6 @@ void on_two_ranks(const std::function<void(const ranks::ProcessGroup&)>& body) {
   for (auto& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }
-}
-
-double relative_gap(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  return (a - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();
 }
 
 }  // namespace
