@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks that two builds of curvtrack write the same results: a fixed probed training run
 # (trace, density, bottom eigenvalues, test-set Hessian, both sharpness measures, loss slices)
-# must give byte-identical metrics.csv and curvature.jsonl once the wall-clock fields are
-# removed, and `spectrum` the same JSON (timings and the build's own revision aside).
+# must give byte-identical config.ini, metrics.csv and curvature.jsonl (the last once its
+# wall-clock fields are removed), and `spectrum` the same JSON (timings and revision aside).
 #   bash scripts/output_equivalence.sh OLD_CURVTRACK NEW_CURVTRACK [WORK_DIR]
 # Exit status 0 when everything matches; the differing files are named otherwise.
 set -euo pipefail
@@ -61,6 +61,7 @@ for build in old new; do
   rm -rf "$work/$build"
   "$binary" train --config "$work/run.ini" --run-dir "$work/$build" --quiet
   python3 -c "$strip" "$work/$build/curvature.jsonl" > "$work/$build.curvature"
+  cp "$work/$build/config.ini" "$work/$build.config"
   # metrics.csv: the seconds column is wall-clock time.
   python3 - "$work/$build/metrics.csv" > "$work/$build.metrics" <<'PY'
 import csv, sys
@@ -74,7 +75,7 @@ PY
   python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))" "$work/$build.spectrum.json" > "$work/$build.spectrum.line"
   python3 -c "$strip" "$work/$build.spectrum.line" > "$work/$build.spectrum"
 done
-for part in metrics curvature spectrum; do
+for part in config metrics curvature spectrum; do
   if cmp -s "$work/old.$part" "$work/new.$part"; then
     echo "equivalence: $part identical ($(wc -l < "$work/new.$part") lines)"
   else

@@ -1,18 +1,17 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace curvtrack::core;
 
 TEST_CASE("write_file_atomically replaces the file whole and leaves no temporary", "[unit]") {
-  fs::path dir = fs::temp_directory_path() / ("curvtrack_atomic_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  curvtrack::testing::TempDir temp;
+  const fs::path& dir = temp.path();
   fs::path file = dir / "out.json";
   write_file_atomically(file, "first");
   write_file_atomically(file, "second");
@@ -20,7 +19,6 @@ TEST_CASE("write_file_atomically replaces the file whole and leaves no temporary
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir)) ++entries;
   REQUIRE(entries == 1);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("write_file_atomically names the path when the folder does not exist", "[unit]") {

@@ -1,16 +1,15 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 
 #include "curvtrack/core/config.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace curvtrack::core;
 using Catch::Matchers::Contains;
+using curvtrack::testing::TempDir;
 
 namespace {
 
@@ -27,17 +26,6 @@ Config make_config() {
       {"schedule.lr", "", "constant rate", {}},
   });
 }
-
-// A file in a per-process temporary folder, removed with the folder at the end of each test.
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("curvtrack_config_" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path write(const std::string& name, const std::string& content) const {
-    std::ofstream(path / name, std::ios::binary) << content;
-    return path / name;
-  }
-};
 
 }  // namespace
 
@@ -192,10 +180,10 @@ TEST_CASE("a binary or garbled file is rejected naming the file and line", "[uni
 TEST_CASE("a missing config file is a usage error naming the path", "[unit]") {
   TempDir dir;
   Config config = make_config();
-  fs::path missing = dir.path / "nope.ini";
+  fs::path missing = dir.path() / "nope.ini";
   REQUIRE_THROWS_AS(config.load_file(missing), UsageError);
   REQUIRE_THROWS_WITH(config.load_file(missing), Contains(missing.string()));
-  REQUIRE_THROWS_WITH(config.load_file(dir.path), Contains(dir.path.string()));
+  REQUIRE_THROWS_WITH(config.load_file(dir.path()), Contains(dir.path().string()));
 }
 
 TEST_CASE("to_ini reloads into the same configuration (round trip)", "[unit]") {

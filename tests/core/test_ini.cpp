@@ -1,13 +1,11 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 #include <utility>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/ini.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace curvtrack::core;
@@ -113,12 +111,11 @@ TEST_CASE("parse_ini: a key given twice in a section names both lines", "[unit]"
 }
 
 TEST_CASE("read_ini_file names the path of a missing file or a folder", "[unit]") {
-  const fs::path dir = fs::temp_directory_path() / ("curvtrack_ini_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::ofstream(dir / "a.ini", std::ios::binary) << "[s]\nk = v\n";
+  curvtrack::testing::TempDir temp;
+  const fs::path& dir = temp.path();
+  temp.write("a.ini", "[s]\nk = v\n");
   CHECK(read_ini_file(dir / "a.ini", "config file") == "[s]\nk = v\n");
   CHECK_THROWS_WITH(read_ini_file(dir / "nope.ini", "study file"), Equals("study file " + (dir / "nope.ini").string() + " does not exist"));
   CHECK_THROWS_WITH(read_ini_file(dir, "config file"), Equals("config file " + dir.string() + " is a directory"));
   CHECK_THROWS_AS(read_ini_file(dir, "config file"), UsageError);
-  fs::remove_all(dir);
 }

@@ -157,6 +157,12 @@ TEST_CASE("exact_text is the shortest text that parses back exactly", "[unit]") 
   CHECK(exact_text(0.999) == "0.999");
   CHECK(exact_text(1e20) == "1e20");
   CHECK(exact_text(-2.5e-12) == "-2.5e-12");
+  CHECK(exact_text(1e-3) == "1e-3");
+  CHECK(exact_text(5e-4) == "5e-4");
+  CHECK(exact_text(0.25) == "0.25");
+  CHECK(exact_text(1) == "1");
+  CHECK(exact_text(0) == "0");
+  CHECK(exact_text(123456789) == "123456789");
   std::mt19937_64 random(20261207);
   std::uniform_real_distribution<double> exponent(-300, 300);
   for (int i = 0; i < 2000; ++i) {

@@ -8,6 +8,7 @@
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/shell.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace curvtrack::core;
@@ -18,26 +19,21 @@ namespace {
 // A folder holding a stand-in `gnuplot` (a shell script) put first on PATH, both undone on exit.
 class FakeGnuplot {
  public:
-  explicit FakeGnuplot(const std::string& body)
-      : dir_(fs::temp_directory_path() / ("curvtrack_shell_" + std::to_string(::getpid()))), old_path_(std::getenv("PATH")) {
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "bin");
-    fs::create_directories(dir_ / "work dir's");
-    write_file_atomically(dir_ / "bin" / "gnuplot", "#!/bin/sh\n" + body);
-    fs::permissions(dir_ / "bin" / "gnuplot", fs::perms::owner_all);
-    ::setenv("PATH", ((dir_ / "bin").string() + ":" + old_path_).c_str(), 1);
+  explicit FakeGnuplot(const std::string& body) : old_path_(std::getenv("PATH")) {
+    const fs::path bin = dir_.path() / "bin";
+    fs::create_directories(bin);
+    fs::create_directories(work());
+    write_file_atomically(bin / "gnuplot", "#!/bin/sh\n" + body);
+    fs::permissions(bin / "gnuplot", fs::perms::owner_all);
+    ::setenv("PATH", (bin.string() + ":" + old_path_).c_str(), 1);
   }
-  ~FakeGnuplot() {
-    ::setenv("PATH", old_path_.c_str(), 1);
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
+  ~FakeGnuplot() { ::setenv("PATH", old_path_.c_str(), 1); }
   FakeGnuplot(const FakeGnuplot&) = delete;
   FakeGnuplot& operator=(const FakeGnuplot&) = delete;
-  fs::path work() const { return dir_ / "work dir's"; }
+  fs::path work() const { return dir_.path() / "work dir's"; }
 
  private:
-  fs::path dir_;
+  curvtrack::testing::TempDir dir_;  // removed after the destructor has restored PATH
   std::string old_path_;
 };
 

@@ -5,8 +5,9 @@
 
 #include "curvtrack/curvature/hvp_operator.hpp"
 #include "curvtrack/models/network.hpp"
-#include "test_problem.hpp"
 #include "dense_reference.hpp"
+#include "test_problem.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -15,10 +16,7 @@ namespace {
 
 using testing::Problem;
 using testing::make_problem;
-
-double relative_gap(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  return (a - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();
-}
+using testing::relative_gap;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/models/network.hpp"
 #include "test_problem.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -20,14 +21,7 @@ namespace {
 
 using testing::Problem;
 using testing::make_problem;
-
-bool bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
-}
+using testing::bit_identical;
 
 }  // namespace
 
@@ -102,7 +96,7 @@ TEST_CASE("A 1-D slice passes through the probe loss at alpha = 0 and leaves the
                WithinAbs(slice.losses.back(), 1e-14));
   curvature::restore_parameters(*problem.network, weights);
 
-  nlohmann::json json = curvature::slice_json(slice);
+  nlohmann::json json = curvature::slice_record(slice).to_json();
   REQUIRE(json["direction"] == "fn 1");
   REQUIRE(json["alphas"].size() == 21);
   REQUIRE(json["losses"][10].get<double>() == loss);
@@ -126,7 +120,7 @@ TEST_CASE("The beta = 0 row of a 2-D slice is the 1-D slice along d1", "[unit]")
     REQUIRE(plane.losses[i * 5 + 2] == line1.losses[i]);        // beta = 0 row
     REQUIRE_THAT(plane.losses[2 * 5 + i], WithinAbs(line2.losses[i], 1e-14));  // alpha = 0 column
   }
-  nlohmann::json json = curvature::slice_json(plane);
+  nlohmann::json json = curvature::slice_record(plane).to_json();
   REQUIRE(json["losses"].size() == 5);
   REQUIRE(json["losses"][0].size() == 5);
   REQUIRE(json["losses"][1][3].get<double>() == plane.losses[1 * 5 + 3]);

@@ -14,6 +14,7 @@
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/models/network.hpp"
 #include "test_problem.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;
@@ -23,6 +24,7 @@ namespace {
 
 using testing::Problem;
 using testing::make_problem;
+using testing::bit_identical;
 
 double lambda_max(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels) {
   curvature::HvpOperator op(network, inputs, labels);
@@ -31,14 +33,6 @@ double lambda_max(models::Network& network, const at::Tensor& inputs, const at::
   linalg::EigenResult result = linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, options);
   REQUIRE(result.converged);
   return result.values[0];
-}
-
-bool bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (!at::equal(a[i], b[i])) return false;
-  }
-  return true;
 }
 
 double dot(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
@@ -103,7 +97,7 @@ TEST_CASE("Sharpness is a non-negative maximum attained at a feasible perturbati
   options.batch_size = 16;  // four batches, the last one short
   auto weights = curvature::snapshot_parameters(*problem.network);
   auto result = curvature::measure_sharpness(*problem.network, problem.inputs, problem.labels, options);
-  INFO(kind << ": " << result.settings().dump());
+  INFO(kind << ": " << result.record().to_json().dump());
   REQUIRE(result.status == "ok");
   REQUIRE(result.steps == 8);
   REQUIRE(result.gradient_evaluations == 8);
@@ -217,7 +211,7 @@ TEST_CASE("Sharpness options are checked and recorded", "[unit]") {
   options.kind = "epsilon";
   options.steps = 4;
   auto result = curvature::measure_sharpness(*problem.network, problem.inputs, problem.labels, options);
-  nlohmann::json settings = result.settings();
+  nlohmann::json settings = result.record().to_json();
   for (const char* key : {"kind", "rho", "eta", "epsilon", "steps", "step_size", "seed", "batch_size",
                           "base_loss", "max_loss", "sharpness", "percent", "gradient_evaluations", "seconds"}) {
     INFO(key);

@@ -1,14 +1,11 @@
 #pragma once
-// Test-only IDX writer: builds fixtures on the fly (raw and gzip) in a private temporary folder.
+// Test-only IDX writer: builds fixtures on the fly (raw and gzip), e.g. in a testing::TempDir.
 
-#include <unistd.h>
 #include <zlib.h>
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,12 +29,6 @@ inline std::string ramp(std::size_t count, unsigned modulo = 256) {
   return payload;
 }
 
-/// The whole content of a file, as bytes.
-inline std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 /// Writes `bytes` unchanged.
 inline void write_raw(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
@@ -54,31 +45,6 @@ inline void write_gzip(const std::filesystem::path& path, const std::string& byt
     throw std::runtime_error("cannot write fixture " + path.string());
   }
 }
-
-/// A fresh folder under the system temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("curvtrack_data_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  /// The folder.
-  const std::filesystem::path& path() const { return path_; }
-  /// A file name inside the folder.
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Writes a small well-formed split (`n` images of `height` x `width`, labels i % 10) into `dir`
 /// under the MNIST names for `prefix` ("train" or "t10k"), gzip-compressed when `gzip`.

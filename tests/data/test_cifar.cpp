@@ -10,11 +10,13 @@
 #include "curvtrack/data/cifar.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "idx_test_files.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::data;
 using namespace curvtrack::data::testing;
 using Catch::Matchers::Contains;
 using curvtrack::core::DataError;
+using curvtrack::testing::TempDir;
 
 namespace {
 
@@ -121,8 +123,8 @@ TEST_CASE("CIFAR-10 batches load in order with their labels and per-channel norm
 
 TEST_CASE("CIFAR-100 uses the fine label and its own per-channel statistics", "[unit]") {
   TempDir dir;
-  write_raw(dir / "train.bin", cifar100_records({19, 0, 7}, {99, 3, 42}));
-  write_raw(dir / "test.bin", cifar100_records({1}, {98}));
+  write_raw(dir.path() / "train.bin", cifar100_records({19, 0, 7}, {99, 3, 42}));
+  write_raw(dir.path() / "test.bin", cifar100_records({1}, {98}));
   Dataset train = load_dataset({"cifar100", dir.path()}, Split::kTrain);
   REQUIRE(train.num_classes == 100);
   REQUIRE(train.images.sizes() == at::IntArrayRef({3, 3, 32, 32}));
@@ -168,10 +170,10 @@ TEST_CASE("a CIFAR file whose size is not a multiple of the record is rejected n
 
   TempDir dir;
   write_cifar10(dir.path());
-  write_raw(dir / "data_batch_3.bin", cifar10_records({1}).substr(0, 3000));
+  write_raw(dir.path() / "data_batch_3.bin", cifar10_records({1}).substr(0, 3000));
   REQUIRE_THROWS_AS(load_dataset({"cifar10", dir.path()}, Split::kTrain), DataError);
   REQUIRE_THROWS_WITH(load_dataset({"cifar10", dir.path()}, Split::kTrain),
-                      Contains((dir / "data_batch_3.bin").string()) && Contains("3000 bytes"));
+                      Contains((dir.path() / "data_batch_3.bin").string()) && Contains("3000 bytes"));
 }
 
 TEST_CASE("a CIFAR label outside the classes is rejected naming the file and record", "[unit]") {
@@ -187,22 +189,22 @@ TEST_CASE("a CIFAR label outside the classes is rejected naming the file and rec
   REQUIRE(parse_cifar(cifar100_records({19}, {99}), "ok", true).labels[0] == 99);
 
   TempDir dir;
-  write_raw(dir / "train.bin", cifar100_records({0, 1}, {5, 100}));
+  write_raw(dir.path() / "train.bin", cifar100_records({0, 1}, {5, 100}));
   REQUIRE_THROWS_WITH(load_dataset({"cifar100", dir.path()}, Split::kTrain),
-                      Contains((dir / "train.bin").string()) && Contains("fine label 100"));
+                      Contains((dir.path() / "train.bin").string()) && Contains("fine label 100"));
 }
 
 TEST_CASE("a missing CIFAR file is named with how to get the binary version", "[unit]") {
   TempDir dir;
   write_cifar10(dir.path());
-  std::filesystem::remove(dir / "data_batch_4.bin");
+  std::filesystem::remove(dir.path() / "data_batch_4.bin");
   REQUIRE_THROWS_AS(load_dataset({"cifar10", dir.path()}, Split::kTrain), DataError);
   REQUIRE_THROWS_WITH(load_dataset({"cifar10", dir.path()}, Split::kTrain),
-                      Contains((dir / "data_batch_4.bin").string()) &&
+                      Contains((dir.path() / "data_batch_4.bin").string()) &&
                           Contains("binary version") && Contains("--data cifar10:/folder"));
   TempDir empty;
   REQUIRE_THROWS_WITH(load_dataset({"cifar100", empty.path()}, Split::kTest),
-                      Contains((empty / "test.bin").string()) &&
+                      Contains((empty.path() / "test.bin").string()) &&
                           Contains("cifar-100-binary") && Contains("--data cifar100:/folder"));
   REQUIRE_THROWS_WITH(load_dataset({"cifar10", "/nonexistent-curvtrack/cifar"}, Split::kTrain),
                       Contains("/nonexistent-curvtrack/cifar does not exist") &&
@@ -212,16 +214,16 @@ TEST_CASE("a missing CIFAR file is named with how to get the binary version", "[
 TEST_CASE("a CIFAR folder and its parent holding the extracted archive load the same data",
           "[unit]") {
   TempDir dir;
-  write_cifar10(dir / "cifar-10-batches-bin");
+  write_cifar10(dir.path() / "cifar-10-batches-bin");
   Dataset from_parent = load_dataset({"cifar10", dir.path()}, Split::kTrain);
-  Dataset from_folder = load_dataset({"cifar10", dir / "cifar-10-batches-bin"}, Split::kTrain);
+  Dataset from_folder = load_dataset({"cifar10", dir.path() / "cifar-10-batches-bin"}, Split::kTrain);
   REQUIRE(from_parent.images.size(0) == 9);
   REQUIRE(from_parent.images.equal(from_folder.images));
   REQUIRE(from_parent.labels.equal(from_folder.labels));
   REQUIRE_THAT(from_parent.source, Contains("cifar-10-batches-bin/data_batch_2.bin"));
 
-  std::filesystem::create_directories(dir / "cifar-100-binary");
-  write_raw(dir / "cifar-100-binary" / "test.bin", cifar100_records({2, 3}, {4, 5}));
+  std::filesystem::create_directories(dir.path() / "cifar-100-binary");
+  write_raw(dir.path() / "cifar-100-binary" / "test.bin", cifar100_records({2, 3}, {4, 5}));
   Dataset hundred = load_dataset({"cifar100", dir.path()}, Split::kTest);
   REQUIRE(hundred.labels.size(0) == 2);
   REQUIRE(hundred.labels.data_ptr<std::int64_t>()[1] == 5);

@@ -7,11 +7,13 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "idx_test_files.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::data;
 using namespace curvtrack::data::testing;
 using Catch::Matchers::Contains;
 using curvtrack::core::DataError;
+using curvtrack::testing::TempDir;
 using curvtrack::core::UsageError;
 
 TEST_CASE("dataset specs name a known dataset and optionally its folder", "[unit]") {
@@ -69,8 +71,8 @@ TEST_CASE("loaded pixels are the float32 rounding of the double normalisation fo
 
 TEST_CASE("images and labels that disagree in count are rejected naming both files", "[unit]") {
   TempDir dir;
-  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
-  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({4}, ramp(4, 10)));
+  write_raw(dir.path() / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({4}, ramp(4, 10)));
   REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
                       Contains("train-images-idx3-ubyte holds 3 images") &&
@@ -79,22 +81,22 @@ TEST_CASE("images and labels that disagree in count are rejected naming both fil
 
 TEST_CASE("a label outside 0..9 is rejected naming the labels file", "[unit]") {
   TempDir dir;
-  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
-  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3}, std::string("\x01\x0a\x02", 3)));
+  write_raw(dir.path() / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({3}, std::string("\x01\x0a\x02", 3)));
   REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
-                      Contains((dir / "train-labels-idx1-ubyte").string()) &&
+                      Contains((dir.path() / "train-labels-idx1-ubyte").string()) &&
                           Contains("label 10 at index 1"));
 }
 
 TEST_CASE("images that are not 3-D and labels that are not 1-D are rejected", "[unit]") {
   TempDir dir;
-  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 4}, ramp(12)));
-  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3}, ramp(3, 10)));
+  write_raw(dir.path() / "train-images-idx3-ubyte", idx_bytes({3, 4}, ramp(12)));
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({3}, ramp(3, 10)));
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
                       Contains("train-images-idx3-ubyte holds a 2-D array"));
-  write_raw(dir / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
-  write_raw(dir / "train-labels-idx1-ubyte", idx_bytes({3, 1}, ramp(3, 10)));
+  write_raw(dir.path() / "train-images-idx3-ubyte", idx_bytes({3, 2, 2}, ramp(12)));
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({3, 1}, ramp(3, 10)));
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
                       Contains("train-labels-idx1-ubyte holds a 2-D array"));
 }
@@ -102,14 +104,14 @@ TEST_CASE("images that are not 3-D and labels that are not 1-D are rejected", "[
 TEST_CASE("a missing dataset file is named along with how to supply it", "[unit]") {
   TempDir dir;
   write_split(dir.path(), "train", 2, 2, 2, false);
-  std::filesystem::remove(dir / "train-labels-idx1-ubyte");
+  std::filesystem::remove(dir.path() / "train-labels-idx1-ubyte");
   REQUIRE_THROWS_AS(load_dataset({"mnist", dir.path()}, Split::kTrain), DataError);
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTrain),
-                      Contains((dir / "train-labels-idx1-ubyte.gz").string()) &&
+                      Contains((dir.path() / "train-labels-idx1-ubyte.gz").string()) &&
                           Contains("--data mnist:/path/to/folder"));
   // The test split was never written.
   REQUIRE_THROWS_WITH(load_dataset({"mnist", dir.path()}, Split::kTest),
-                      Contains((dir / "t10k-images-idx3-ubyte").string()));
+                      Contains((dir.path() / "t10k-images-idx3-ubyte").string()));
 }
 
 TEST_CASE("a missing default Fashion-MNIST folder suggests the package and --data", "[unit]") {

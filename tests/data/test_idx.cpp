@@ -6,19 +6,22 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/data/idx.hpp"
 #include "idx_test_files.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::data;
 using namespace curvtrack::data::testing;
 using Catch::Matchers::Contains;
 using curvtrack::core::DataError;
+using curvtrack::testing::slurp;
+using curvtrack::testing::TempDir;
 
 TEST_CASE("raw and gzip IDX files decode to the same dims and values", "[unit]") {
   TempDir dir;
   std::string bytes = idx_bytes({3, 4, 5}, ramp(60));
-  write_raw(dir / "a-idx3-ubyte", bytes);
-  write_gzip(dir / "a-idx3-ubyte.gz", bytes);
-  IdxArray raw = read_idx(dir / "a-idx3-ubyte");
-  IdxArray gz = read_idx(dir / "a-idx3-ubyte.gz");
+  write_raw(dir.path() / "a-idx3-ubyte", bytes);
+  write_gzip(dir.path() / "a-idx3-ubyte.gz", bytes);
+  IdxArray raw = read_idx(dir.path() / "a-idx3-ubyte");
+  IdxArray gz = read_idx(dir.path() / "a-idx3-ubyte.gz");
   REQUIRE(raw.dims == std::vector<std::int64_t>{3, 4, 5});
   REQUIRE(raw.values.size() == 60);
   REQUIRE(raw.values[59] == 59);
@@ -29,19 +32,19 @@ TEST_CASE("raw and gzip IDX files decode to the same dims and values", "[unit]")
 TEST_CASE("read_idx tells gzip from raw by the magic bytes, not the file name", "[unit]") {
   TempDir dir;
   std::string bytes = idx_bytes({2}, std::string("\x07\x03", 2));
-  write_gzip(dir / "compressed-without-suffix", bytes);
-  write_raw(dir / "raw-with-suffix.gz", bytes);
-  REQUIRE(read_idx(dir / "compressed-without-suffix").values == std::vector<std::uint8_t>{7, 3});
-  REQUIRE(read_idx(dir / "raw-with-suffix.gz").values == std::vector<std::uint8_t>{7, 3});
+  write_gzip(dir.path() / "compressed-without-suffix", bytes);
+  write_raw(dir.path() / "raw-with-suffix.gz", bytes);
+  REQUIRE(read_idx(dir.path() / "compressed-without-suffix").values == std::vector<std::uint8_t>{7, 3});
+  REQUIRE(read_idx(dir.path() / "raw-with-suffix.gz").values == std::vector<std::uint8_t>{7, 3});
 }
 
 TEST_CASE("gzip files made of several concatenated members decode whole", "[unit]") {
   TempDir dir;
   std::string bytes = idx_bytes({4}, std::string("\x01\x02\x03\x04", 4));
-  write_gzip(dir / "head.gz", bytes.substr(0, 6));
-  write_gzip(dir / "tail.gz", bytes.substr(6));
-  write_raw(dir / "both.gz", read_file_bytes(dir / "head.gz") + read_file_bytes(dir / "tail.gz"));
-  REQUIRE(read_idx(dir / "both.gz").values == std::vector<std::uint8_t>{1, 2, 3, 4});
+  write_gzip(dir.path() / "head.gz", bytes.substr(0, 6));
+  write_gzip(dir.path() / "tail.gz", bytes.substr(6));
+  write_raw(dir.path() / "both.gz", slurp(dir.path() / "head.gz") + slurp(dir.path() / "tail.gz"));
+  REQUIRE(read_idx(dir.path() / "both.gz").values == std::vector<std::uint8_t>{1, 2, 3, 4});
 }
 
 namespace {
@@ -54,8 +57,8 @@ struct BadFile {
 
 // Valid gzip bytes of a small IDX file, to be damaged.
 std::string gzip_of(const TempDir& dir, const std::string& bytes) {
-  write_gzip(dir / "scratch.gz", bytes);
-  return read_file_bytes(dir / "scratch.gz");
+  write_gzip(dir.path() / "scratch.gz", bytes);
+  return slurp(dir.path() / "scratch.gz");
 }
 
 }  // namespace
@@ -88,7 +91,7 @@ TEST_CASE("every malformed IDX file throws a DataError that names the file", "[u
   };
   for (const BadFile& bad : cases) {
     INFO(bad.what);
-    std::filesystem::path file = dir / "bad-idx-ubyte";
+    std::filesystem::path file = dir.path() / "bad-idx-ubyte";
     write_raw(file, bad.bytes);
     REQUIRE_THROWS_AS(read_idx(file), DataError);
     REQUIRE_THROWS_WITH(read_idx(file), Contains(file.string()) && Contains(bad.expected));
@@ -103,8 +106,8 @@ TEST_CASE("the element-type message says which type curvtrack reads", "[unit]") 
 
 TEST_CASE("a missing IDX file throws a DataError naming it", "[unit]") {
   TempDir dir;
-  REQUIRE_THROWS_AS(read_idx(dir / "absent-idx1-ubyte"), DataError);
-  REQUIRE_THROWS_WITH(read_idx(dir / "absent-idx1-ubyte"), Contains((dir / "absent-idx1-ubyte").string()));
+  REQUIRE_THROWS_AS(read_idx(dir.path() / "absent-idx1-ubyte"), DataError);
+  REQUIRE_THROWS_WITH(read_idx(dir.path() / "absent-idx1-ubyte"), Contains((dir.path() / "absent-idx1-ubyte").string()));
   // A folder is not a file either.
   REQUIRE_THROWS_WITH(read_idx(dir.path()), Contains(dir.path().string()));
 }

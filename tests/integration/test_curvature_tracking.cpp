@@ -8,11 +8,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "../curvature/dense_reference.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/models/network.hpp"
 #include "curvtrack/runs/json_log.hpp"
 #include "curvtrack/train/checkpoint.hpp"
+#include "dense_reference.hpp"
 #include "run_tool.hpp"
 
 using namespace curvtrack;

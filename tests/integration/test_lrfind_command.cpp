@@ -10,17 +10,13 @@
 #include "run_tool.hpp"
 
 using curvtrack::testing::run_tool;
+using curvtrack::testing::slurp;
 using curvtrack::testing::TempDir;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinRel;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 nlohmann::json json_of(const fs::path& path) { return nlohmann::json::parse(slurp(path)); }
 

@@ -40,6 +40,7 @@ void check_against_dense(const MatrixXd& a, Spectrum which, int k, EigenMethod m
                             << result.restarts);
   REQUIRE(result.converged);
   REQUIRE(result.status == "converged");
+  REQUIRE(result.outcome == EigenOutcome::kConverged);
   REQUIRE(result.values.size() == k);
   REQUIRE(result.vectors.cols() == k);
   REQUIRE(result.products == op.products());
@@ -222,6 +223,7 @@ TEST_CASE("an exhausted product budget returns flagged unconverged pairs within 
     INFO(method_name(method) << ": status " << result.status << ", products " << result.products);
     CHECK_FALSE(result.converged);
     CHECK_THAT(result.status, Catch::Matchers::StartsWith("not converged: product budget"));
+    CHECK(result.outcome == EigenOutcome::kBudgetSpent);
     CHECK(result.products <= 20);
     CHECK(result.values.size() == 3);
     CHECK(result.residuals.size() == 3);
@@ -309,6 +311,7 @@ TEST_CASE("float32 products: a tolerance below their rounding stops early as not
     INFO(method_name(method) << ": " << stalled.status << ", products " << stalled.products);
     CHECK_FALSE(stalled.converged);
     CHECK_THAT(stalled.status, Catch::Matchers::Contains("rounding of the products"));
+    CHECK(stalled.outcome == EigenOutcome::kRoundingFloor);
     CHECK(stalled.products < 100);  // it did not grind on to the basis limit
     for (int i = 0; i < 5; ++i) CHECK_THAT(stalled.values[i], WithinRel(lambda[i], 1e-5));
     options.tol = 1e-5;

@@ -4,13 +4,11 @@
 #include <torch/csrc/autograd/grad_mode.h>
 #include <torch/utils.h>
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <string>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/models/network.hpp"
+#include "network_tensors.hpp"
 #include "test_support.hpp"
 
 using namespace curvtrack;
@@ -40,11 +38,6 @@ std::pair<at::Tensor, at::Tensor> conv_statistics(models::Network& network, cons
       at::conv2d(inputs, parameter(network, conv + ".weight"),
                  bias ? parameter(network, conv + ".bias") : at::Tensor(), {1, 1}, {1, 1});
   return {outputs.mean({0, 2, 3}), outputs.var({0, 2, 3}, /*unbiased=*/true)};
-}
-
-std::filesystem::path temp_file(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         ("curvtrack_test_models_" + std::to_string(::getpid()) + "_" + name);
 }
 
 }  // namespace
@@ -204,12 +197,12 @@ TEST_CASE("save and load round-trip parameters and BatchNorm statistics exactly"
     torch::manual_seed(7);
     at::Tensor inputs = at::randn({10, 3, 8, 8});
     models::reestimate_batch_norm(*original, inputs, 4);
-    const auto path = temp_file("round_trip.pt");
+    curvtrack::testing::TempDir dir;
+    const auto path = dir.path() / "round_trip.pt";
     original->save(path);
 
     auto restored = models::make_network(spec, 2);
     restored->load(path);
-    std::filesystem::remove(path);
     restored->set_training(false);
     const auto a = original->buffers();
     const auto b = restored->buffers();

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "curvtrack/models/network.hpp"
-#include "test_support.hpp"
+#include "network_tensors.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::WithinAbs;

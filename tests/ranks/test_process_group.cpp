@@ -18,9 +18,11 @@
 #include "curvtrack/train/step.hpp"
 #include "dense_reference.hpp"
 #include "test_problem.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::Contains;
+using curvtrack::testing::relative_gap;
 
 namespace {
 
@@ -65,10 +67,6 @@ void on_two_ranks(const std::function<void(const ranks::ProcessGroup&)>& body) {
   for (auto& failure : failures) {
     if (failure) std::rethrow_exception(failure);
   }
-}
-
-double relative_gap(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-  return (a - b).cwiseAbs().maxCoeff() / b.cwiseAbs().maxCoeff();
 }
 
 }  // namespace
@@ -198,7 +196,7 @@ TEST_CASE("a curvature probe with its products split over two ranks measures wha
 
   testing::Problem whole = testing::make_problem(spec, examples, 4, 3);
   curvature::CurvatureProbe single(options, probe_set(), probe_set());
-  nlohmann::json expected = single.measure(*whole.network, context);
+  nlohmann::json expected = single.measure(*whole.network, context).to_json();
 
   nlohmann::json records[2];
   testing::Problem problems[2] = {testing::make_problem(spec, examples, 4, 3), testing::make_problem(spec, examples, 4, 3)};
@@ -207,7 +205,7 @@ TEST_CASE("a curvature probe with its products split over two ranks measures wha
     const int rank = group.rank();
     curvature::CurvatureProbe probe(options, sets[rank], sets[rank]);
     probe.split_products(rank, group.ranks(), [&group](at::Tensor& t) { group.sum(t); });
-    records[rank] = probe.measure(*problems[rank].network, context);
+    records[rank] = probe.measure(*problems[rank].network, context).to_json();
   });
   for (const auto& record : records) {
     for (int i = 0; i < 2; ++i) {

@@ -5,12 +5,12 @@
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/report/report_writer.hpp"
-#include "report_test_support.hpp"
 #include "synthetic_runs.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::report;
-using curvtrack::testing::ScratchDir;
 using curvtrack::testing::slurp;
+using curvtrack::testing::TempDir;
 using curvtrack::testing::write_study;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -52,7 +52,7 @@ TEST_CASE("default_arms ranks the preferred arms first, in their order, then the
 }
 
 TEST_CASE("arms with other names compare the same once arm_order names them", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   const fs::path study = scratch.path() / "study";
   write_study(study, 4, 0.5);
   auto before = report_on(study, scratch.path() / "before", {"constant", "onecycle"});

@@ -11,8 +11,9 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-nlohmann::json record(std::int64_t step, const std::string& label, double loss, double lambda) {
-  return {{"step", step},
+// A probe record as curvature.jsonl holds it, read through the typed record.
+curvtrack::runs::CurvatureRecord record(std::int64_t step, const std::string& label, double loss, double lambda) {
+  nlohmann::json json = {{"step", step},
           {"label", label},
           {"lr", 0.1},
           {"momentum", 0.9},
@@ -21,9 +22,10 @@ nlohmann::json record(std::int64_t step, const std::string& label, double loss, 
           {"weight_norm", {{"global", 3.0}}},
           {"top", {{"values", {lambda}}}},
           {"trace", {{"value", 10 * lambda}}}};
+  return curvtrack::runs::CurvatureRecord::from_json(json, "test record");
 }
 
-LoadedRun run_of(const std::string& arm, std::int64_t seed, std::vector<nlohmann::json> records,
+LoadedRun run_of(const std::string& arm, std::int64_t seed, std::vector<curvtrack::runs::CurvatureRecord> records,
                  const std::string& status = "completed") {
   LoadedRun run;
   run.arm = arm;
@@ -50,7 +52,7 @@ TEST_CASE("probe_measures reads every field and leaves absent ones NaN", "[unit]
 
 TEST_CASE("test metrics come from metrics.csv when a probe has no test probe", "[unit]") {
   auto rec = record(100, "end", 0.2, 1.0);
-  rec.erase("test_probe");
+  rec.test_probe.reset();
   std::vector<curvtrack::runs::MetricsRow> metrics = {{{"step", 100}, {"test_loss", 0.9}, {"test_accuracy", 0.8}}};
   auto m = probe_measures(rec, 100, metrics);
   CHECK(m.test_accuracy == 0.8);
@@ -106,7 +108,7 @@ TEST_CASE("diverged runs, unequal budgets and unpaired seeds are excluded with t
 
 TEST_CASE("compare reads ratios as compared / baseline and skips measures that are absent or not positive", "[unit]") {
   AlignedPairs aligned;
-  aligned.key = "end";
+  aligned.alignment = Alignment::kEnd;
   for (int seed = 0; seed < 10; ++seed) {
     ProbePair pair;
     pair.seed = seed;

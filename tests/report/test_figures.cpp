@@ -1,14 +1,15 @@
 #include "test_prelude.hpp"
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 #include "curvtrack/report/figures.hpp"
-#include "report_test_support.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::report;
 using curvtrack::testing::count_of;
-using curvtrack::testing::ScratchDir;
+using curvtrack::testing::TempDir;
 using curvtrack::testing::slurp;
 using Catch::Matchers::Contains;
 
@@ -55,7 +56,7 @@ TEST_CASE("figure script reads the data file, draws bands and renders svg and pn
     WARN("gnuplot not found: rendering not checked");
     return;
   }
-  ScratchDir scratch;
+  TempDir scratch;
   std::ofstream(scratch.path() / "demo.dat") << figure_data(two_arms());
   std::ofstream(scratch.path() / "demo.gp") << gp;
   auto warning = render_figure(scratch.path(), "demo");

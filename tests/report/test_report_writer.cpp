@@ -7,12 +7,12 @@
 #include <regex>
 
 #include "curvtrack/report/report_writer.hpp"
-#include "report_test_support.hpp"
 #include "synthetic_runs.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack::report;
 using curvtrack::testing::count_of;
-using curvtrack::testing::ScratchDir;
+using curvtrack::testing::TempDir;
 using curvtrack::testing::slurp;
 using curvtrack::testing::SyntheticRun;
 using curvtrack::testing::write_study;
@@ -60,7 +60,7 @@ std::size_t hidden_entries(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("a planted halving of λmax over 10 seeds reads as flatter with Holm p < 0.05", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 10, 0.5);
   auto result = report_on({scratch.path() / "study"}, scratch.path() / "out");
   REQUIRE(result.baseline == "constant");
@@ -100,7 +100,7 @@ TEST_CASE("a planted halving of λmax over 10 seeds reads as flatter with Holm p
 }
 
 TEST_CASE("no planted difference reads as no significant difference", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 10, 1.0);
   auto result = report_on({scratch.path() / "study"}, scratch.path() / "out");
   for (const char* key : {"lambda_max", "trace", "adaptive_sharpness", "epsilon_sharpness"}) {
@@ -112,7 +112,7 @@ TEST_CASE("no planted difference reads as no significant difference", "[unit]") 
 }
 
 TEST_CASE("five seeds are not enough for a claim even with a planted difference", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 5, 0.5);
   auto result = report_on({scratch.path() / "study"}, scratch.path() / "out");
   CHECK(primary(result, "lambda_max").n == 5);
@@ -121,7 +121,7 @@ TEST_CASE("five seeds are not enough for a claim even with a planted difference"
 }
 
 TEST_CASE("a diverged run is listed with its status and left out of the pairs by name", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 10, 0.5);
   SyntheticRun constant;
   constant.seed = 10;
@@ -144,7 +144,7 @@ TEST_CASE("a diverged run is listed with its status and left out of the pairs by
 }
 
 TEST_CASE("missing and partial run directories are reported by name and the report completes", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 3, 0.5);
   const fs::path partial = scratch.path() / "study" / "onecycle" / "seed-9";
   fs::create_directories(partial);
@@ -165,7 +165,7 @@ TEST_CASE("missing and partial run directories are reported by name and the repo
 }
 
 TEST_CASE("report.html is self-contained: inline SVG, no scripts, no external references", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 4, 0.5);
   auto result = report_on({scratch.path() / "study"}, scratch.path() / "out");
   std::string html = slurp(scratch.path() / "out" / "report.html");
@@ -192,7 +192,7 @@ TEST_CASE("report.html is self-contained: inline SVG, no scripts, no external re
 }
 
 TEST_CASE("figures and tables are written as data, scripts and tidy CSV", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 3, 0.5);
   ReportOptions options;
   options.out = scratch.path() / "out";
@@ -221,7 +221,7 @@ TEST_CASE("figures and tables are written as data, scripts and tidy CSV", "[unit
 }
 
 TEST_CASE("an existing report is replaced whole and other folders are never overwritten", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 2, 0.5);
   const fs::path out = scratch.path() / "out";
   report_on({scratch.path() / "study"}, out);
@@ -245,7 +245,7 @@ TEST_CASE("default arms are constant then onecycle, else alphabetical, and a bad
   CHECK(default_arms({"b", "a"}) == std::make_pair(std::string("a"), std::string("b")));
   CHECK(default_arms({"only"}).first.empty());
 
-  ScratchDir scratch;
+  TempDir scratch;
   write_study(scratch.path() / "study", 2, 0.5);
   ReportOptions options;
   options.out = scratch.path() / "out";
@@ -256,7 +256,7 @@ TEST_CASE("default arms are constant then onecycle, else alphabetical, and a bad
 }
 
 TEST_CASE("a single arm gives a report that says there is nothing to compare", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_synthetic_run(scratch.path() / "only", SyntheticRun{});
   ReportOptions options;
   options.out = scratch.path() / "out";

@@ -5,13 +5,13 @@
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/report/run_loader.hpp"
-#include "report_test_support.hpp"
 #include "synthetic_runs.hpp"
+#include "test_support.hpp"
 
 using curvtrack::report::load_run;
 using curvtrack::report::load_runs;
 using curvtrack::report::read_ini;
-using curvtrack::testing::ScratchDir;
+using curvtrack::testing::TempDir;
 using curvtrack::testing::SyntheticRun;
 using curvtrack::testing::write_synthetic_run;
 using Catch::Matchers::Contains;
@@ -34,7 +34,7 @@ std::string reason_for(const curvtrack::report::RunSet& set, const fs::path& dir
 }  // namespace
 
 TEST_CASE("read_ini joins section and key and drops comments", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write(scratch.path() / "config.ini",
         "# comment\n[run]\nname = onecycle   # the arm\nseed=7\n\n[schedule]\n; other comment\npolicy = onecycle\nlr =\n");
   auto values = read_ini(scratch.path() / "config.ini");
@@ -46,13 +46,13 @@ TEST_CASE("read_ini joins section and key and drops comments", "[unit]") {
 }
 
 TEST_CASE("read_ini names the file and line of a malformed line", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write(scratch.path() / "config.ini", "[run]\nname = a\nthis is not a key\n");
   CHECK_THROWS_WITH(read_ini(scratch.path() / "config.ini"), Contains("config.ini:3"));
 }
 
 TEST_CASE("read_ini keeps a semicolon inside a value and reports INI errors as data errors", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write(scratch.path() / "config.ini", "\xEF\xBB\xBF[data]\r\nname = synthetic:a;b ; comment\r\n");
   CHECK(read_ini(scratch.path() / "config.ini").at("data.name") == "synthetic:a;b");
   write(scratch.path() / "config.ini", std::string("[run]\nname = a\n\x00\x01", 17));
@@ -63,7 +63,7 @@ TEST_CASE("read_ini keeps a semicolon inside a value and reports INI errors as d
 }
 
 TEST_CASE("load_run reads arm, seed, status, metrics, probes and the diverged marker", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   SyntheticRun run;
   run.arm = "onecycle";
   run.seed = 4;
@@ -81,7 +81,7 @@ TEST_CASE("load_run reads arm, seed, status, metrics, probes and the diverged ma
 }
 
 TEST_CASE("load_run falls back to meta.json run name and seed without config.ini", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   write_synthetic_run(scratch.path() / "r", SyntheticRun{});
   fs::remove(scratch.path() / "r" / "config.ini");
   auto loaded = load_run(scratch.path() / "r");
@@ -92,7 +92,7 @@ TEST_CASE("load_run falls back to meta.json run name and seed without config.ini
 }
 
 TEST_CASE("load_runs searches a study root and reports partial, missing, corrupt and duplicate runs by name", "[unit]") {
-  ScratchDir scratch;
+  TempDir scratch;
   const fs::path root = scratch.path() / "study";
   SyntheticRun a;
   write_synthetic_run(root / "constant" / "seed-0", a);

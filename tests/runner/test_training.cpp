@@ -1,6 +1,7 @@
 #include "test_prelude.hpp"
 
 #include <fstream>
+#include <sstream>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/signals.hpp"
@@ -8,6 +9,7 @@
 #include "curvtrack/runner/prepared_run.hpp"
 #include "curvtrack/runner/rank_support.hpp"
 #include "curvtrack/runner/training.hpp"
+#include "curvtrack/runs/curvature_record.hpp"
 #include "curvtrack/runs/json_log.hpp"
 #include "test_support.hpp"
 
@@ -18,12 +20,12 @@ namespace {
 
 // A small synthetic run (8x8 images, 4 classes) that trains in well under a second.
 std::vector<std::string> small_run(std::int64_t steps) {
-  return {"data.dataset=gmm:512:4:8:1", "data.test_examples=128", "data.batch_size=32", "model.spec=mlp:64-16-4:tanh",
+  return {"data.dataset=gmm:512:4:8:1", "data.test_examples=64", "data.batch_size=32", "model.spec=mlp:64-16-4:tanh",
           "schedule.policy=onecycle", "schedule.lr_max=0.3", "train.steps=" + std::to_string(steps),
           "train.log_every=5", "train.checkpoint_every=20", "train.threads=1", "run.seed=11"};
 }
 
-runner::TrainingResult train(const std::filesystem::path& dir, const std::vector<std::string>& assignments,
+runner::TrainingResult train_in(const std::filesystem::path& dir, const std::vector<std::string>& assignments,
                              bool resume = false, double max_seconds = 0) {
   runner::RunRequest request;
   request.assignments = assignments;
@@ -50,8 +52,8 @@ nlohmann::json meta_of(const std::filesystem::path& dir) {
 
 TEST_CASE("a run trains in-process to completion and records its start and end", "[unit]") {
   testing::TempDir dir;
-  runner::TrainingResult result = train(dir.path() / "run", small_run(60));
-  CHECK(result.outcome.status == "completed");
+  runner::TrainingResult result = train_in(dir.path() / "run", small_run(60));
+  CHECK(result.outcome.status == runs::RunStatus::kCompleted);
   CHECK(result.outcome.step == 60);
   nlohmann::json meta = meta_of(dir.path() / "run");
   CHECK(meta["status"] == "completed");
@@ -69,7 +71,7 @@ TEST_CASE("probes are taken at exactly the declared points", "[unit]") {
                             "curvature.test_probe=none", "curvature.trace=none", "curvature.top_k=1"}) {
     run.push_back(probe);
   }
-  train(dir.path() / "run", run);
+  train_in(dir.path() / "run", run);
   // onecycle (smith) peaks at the middle of its cycle: cycle_frac 0.9 of 40 steps -> step 18.
   CHECK(record_steps(dir.path() / "run" / "curvature.jsonl") == std::vector<std::int64_t>{0, 18, 20, 40});
 }
@@ -81,15 +83,15 @@ TEST_CASE("a run stopped by its time budget resumes to the same records as an un
   run.push_back("curvature.probe=train:first:64");
   run.push_back("curvature.test_probe=none");
   run.push_back("curvature.trace_samples=6");
-  train(dir.path() / "whole", run);
+  train_in(dir.path() / "whole", run);
 
   core::reset_signal_flags();
-  runner::TrainingResult first = train(dir.path() / "parts", run, false, 0.05);
+  runner::TrainingResult first = train_in(dir.path() / "parts", run, false, 0.05);
   INFO("the first process ended at step " << first.outcome.step);
-  CHECK(first.outcome.status == "preempted");
+  CHECK(first.outcome.status == runs::RunStatus::kPreempted);
   CHECK(meta_of(dir.path() / "parts")["status"] == "preempted");
-  runner::TrainingResult rest = train(dir.path() / "parts", run, true);
-  CHECK(rest.outcome.status == "completed");
+  runner::TrainingResult rest = train_in(dir.path() / "parts", run, true);
+  CHECK(rest.outcome.status == runs::RunStatus::kCompleted);
   CHECK(meta_of(dir.path() / "parts")["processes"] == 2);
   CHECK(testing::slurp(dir.path() / "parts" / "metrics.csv") == testing::slurp(dir.path() / "whole" / "metrics.csv"));
   auto without_seconds = [](const std::filesystem::path& file) {
@@ -112,8 +114,10 @@ TEST_CASE("a run that fails while training is marked failed in meta.json with it
   // curvature.jsonl cannot be written: a folder stands where the file should be.
   std::filesystem::create_directories(run_dir / "curvature.jsonl");
   std::vector<std::string> run = small_run(20);
-  run.push_back("curvature.at=end");
-  CHECK_THROWS(train(run_dir, run, true));
+  for (const char* probe : {"curvature.at=end", "curvature.probe=train:first:64", "curvature.test_probe=none"}) {
+    run.push_back(probe);
+  }
+  CHECK_THROWS(train_in(run_dir, run, true));
   nlohmann::json meta = meta_of(run_dir);
   CHECK(meta["status"] == "failed");
   CHECK_THAT(meta["error"].get<std::string>(), Contains("curvature.jsonl"));
@@ -124,7 +128,7 @@ TEST_CASE("a config error is found before the run directory is written", "[unit]
   std::vector<std::string> run = small_run(20);
   run.push_back("curvature.at=end");
   run.push_back("curvature.probe=train:first:100000");
-  CHECK_THROWS_AS(train(dir.path() / "run", run), core::UsageError);
+  CHECK_THROWS_AS(train_in(dir.path() / "run", run), core::UsageError);
   CHECK_FALSE(std::filesystem::exists(dir.path() / "run"));
 }
 
@@ -135,9 +139,35 @@ TEST_CASE("offline probes of saved checkpoints add the missing records in step o
                             "curvature.trace=none"}) {
     run.push_back(probe);
   }
-  train(dir.path() / "run", run);
+  train_in(dir.path() / "run", run);
   runner::OfflineProbeSummary summary = runner::probe_checkpoints({(dir.path() / "run").string(), "all", 1, true});
   CHECK(summary.added == 2);  // steps 20 and 40; 60 was probed during training
   CHECK(summary.already_present == 1);
   CHECK(record_steps(summary.curvature) == std::vector<std::int64_t>{20, 40, 60});
+}
+
+TEST_CASE("curvature records read back into the typed record and write out byte for byte", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> run = small_run(40);
+  for (const char* probe : {"curvature.at=0, end", "curvature.probe=train:first:64", "curvature.test_probe=test:first:32",
+                            "curvature.top_k=2", "curvature.bottom_k=1", "curvature.trace_samples=6",
+                            "curvature.esd=6x2", "curvature.test_hessian=true", "curvature.sharpness=both",
+                            "curvature.sharpness_steps=2", "curvature.slices=both", "curvature.slice_points=3"}) {
+    run.push_back(probe);
+  }
+  train_in(dir.path() / "run", run);
+  std::istringstream lines(testing::slurp(dir.path() / "run" / "curvature.jsonl"));
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    runs::CurvatureRecord record = runs::CurvatureRecord::from_json(nlohmann::json::parse(line), "line");
+    CHECK(record.to_json().dump() == line);
+    CHECK(record.measured());
+    CHECK(record.top.has_value());
+    CHECK(record.esd.has_value());
+    CHECK(record.adaptive_sharpness.has_value());
+    CHECK(record.eigen_1d.has_value());
+    ++count;
+  }
+  CHECK(count == 2);
 }

@@ -1,7 +1,5 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,21 +8,16 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/runs/json_log.hpp"
 #include "curvtrack/runs/metrics_table.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack;
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path temp_file(const std::string& name) {
-  return fs::temp_directory_path() / ("curvtrack-metrics-" + std::to_string(::getpid()) + "-" + name);
-}
-
-}  // namespace
+using curvtrack::testing::TempDir;
 
 TEST_CASE("metrics rows round-trip exactly, missing cells stay empty", "[unit]") {
-  fs::path path = temp_file("roundtrip.csv");
-  fs::remove(path);
+  TempDir dir;
+  fs::path path = dir.path() / "roundtrip.csv";
   {
     runs::MetricsTable table(path, {"step", "lr", "loss"});
     table.append({{"step", 0}, {"lr", 0.1}, {"loss", 2.302585092994046}});
@@ -36,12 +29,11 @@ TEST_CASE("metrics rows round-trip exactly, missing cells stay empty", "[unit]")
   REQUIRE(rows[0].at("loss") == 2.302585092994046);
   REQUIRE(rows[1].count("lr") == 0);
   REQUIRE(std::isnan(rows[1].at("loss")));
-  fs::remove(path);
 }
 
 TEST_CASE("reopening for a resume drops the rows at and after the checkpoint step", "[unit]") {
-  fs::path path = temp_file("resume.csv");
-  fs::remove(path);
+  TempDir dir;
+  fs::path path = dir.path() / "resume.csv";
   {
     runs::MetricsTable table(path, {"step", "loss"});
     for (int step = 0; step < 10; ++step) table.append({{"step", step}, {"loss", 1.0 / (step + 1)}});
@@ -54,22 +46,21 @@ TEST_CASE("reopening for a resume drops the rows at and after the checkpoint ste
   REQUIRE(rows.size() == 7);
   REQUIRE(rows.back().at("step") == 6);
   REQUIRE(rows.back().at("loss") == 42);
-  fs::remove(path);
 }
 
 TEST_CASE("a torn last line is ignored and a foreign header is refused", "[unit]") {
-  fs::path path = temp_file("torn.csv");
+  TempDir dir;
+  fs::path path = dir.path() / "torn.csv";
   core::write_file_atomically(path, "step,loss\n0,1.5\n1,1.");
   REQUIRE(runs::read_metrics(path).size() == 1);
   REQUIRE_THROWS_AS(runs::MetricsTable(path, {"step", "lr"}), core::DataError);
   core::write_file_atomically(path, "step,loss\n0,abc\n");
   REQUIRE_THROWS_WITH(runs::read_metrics(path), Catch::Matchers::Contains(":2:"));
-  fs::remove(path);
 }
 
 TEST_CASE("the curvature log drops records from the resume step on and ignores a torn line", "[unit]") {
-  fs::path path = temp_file("curvature.jsonl");
-  fs::remove(path);
+  TempDir dir;
+  fs::path path = dir.path() / "curvature.jsonl";
   {
     runs::JsonLog log(path);
     for (int step : {0, 10, 20, 30}) log.append({{"step", step}, {"lambda_max", 1.0 + step}});
@@ -85,5 +76,4 @@ TEST_CASE("the curvature log drops records from the resume step on and ignores a
   REQUIRE(records.back()["step"] == 10);
   core::write_file_atomically(path, "{\"step\": 1}\n[1,2]\n");
   REQUIRE_THROWS_WITH(runs::read_json_log(path), Catch::Matchers::Contains(":2:"));
-  fs::remove(path);
 }

@@ -1,7 +1,5 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 
@@ -9,14 +7,13 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/runs/meta.hpp"
 #include "curvtrack/runs/run_directory.hpp"
+#include "test_support.hpp"
 
 using namespace curvtrack;
-namespace fs = std::filesystem;
 
 TEST_CASE("LATEST names an existing checkpoint or is reported as corrupt", "[unit]") {
-  fs::path root = fs::temp_directory_path() / ("curvtrack-rundir-" + std::to_string(::getpid()));
-  fs::remove_all(root);
-  runs::RunDirectory run(root);
+  curvtrack::testing::TempDir dir;
+  runs::RunDirectory run(dir.path() / "run");
   REQUIRE_FALSE(run.has_content());
   run.create();
   REQUIRE_FALSE(run.latest_step().has_value());
@@ -37,5 +34,4 @@ TEST_CASE("LATEST names an existing checkpoint or is reported as corrupt", "[uni
   REQUIRE(nlohmann::json::parse(core::read_file(run.meta()))["status"] == "running");
   std::ofstream(run.meta()) << "{broken";
   REQUIRE_THROWS_AS(runs::RunMeta(run.meta()), core::DataError);
-  fs::remove_all(root);
 }

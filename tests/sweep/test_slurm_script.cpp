@@ -4,48 +4,24 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "curvtrack/sweep/process.hpp"
 #include "curvtrack/sweep/slurm.hpp"
 #include "curvtrack/sweep/study.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using namespace curvtrack::sweep;
+using curvtrack::testing::slurp;
+using curvtrack::testing::TempDir;
 
 namespace {
-
-class Folder {
- public:
-  Folder() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("curvtrack-slurm-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~Folder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void write_executable(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -64,7 +40,7 @@ Study study_in(const fs::path& folder) {
 }  // namespace
 
 TEST_CASE("the array script carries every #SBATCH option the study asks for", "[unit]") {
-  Folder folder;
+  TempDir folder;
   std::ofstream(folder.path() / "base.ini") << "";
   Study study = study_in(folder.path());
   auto runs = expand(study);
@@ -99,7 +75,7 @@ TEST_CASE("the array script carries every #SBATCH option the study asks for", "[
 }
 
 TEST_CASE("ranks_per_run asks Slurm for that many tasks and starts the run over them with srun", "[unit]") {
-  Folder folder;
+  TempDir folder;
   Study study = study_in(folder.path());
   study.slurm.ranks_per_run = 2;
   std::string script = array_script(study, 4, folder.path() / "runs.txt", "/opt/ct/bin/curvtrack");
@@ -114,7 +90,7 @@ TEST_CASE("ranks_per_run asks Slurm for that many tasks and starts the run over 
 }
 
 TEST_CASE("a runs.txt line gives back the run dir and the train arguments through the shell", "[unit]") {
-  Folder folder;
+  TempDir folder;
   Study study = study_in(folder.path());
   auto runs = expand(study);
   for (const auto& run : runs) {
@@ -130,7 +106,7 @@ TEST_CASE("a runs.txt line gives back the run dir and the train arguments throug
 // The batch script's signal forwarding and requeue, with stand-ins for curvtrack and scontrol:
 // USR1 reaches train and it goes on; TERM makes it exit 75, and the script requeues ARRAY_TASK.
 TEST_CASE("the array script forwards USR1 and TERM to train and requeues on exit 75", "[unit]") {
-  Folder folder;
+  TempDir folder;
   Study study = study_in(folder.path());
   auto runs = expand(study);
   fs::path bin = folder.path() / "bin";
@@ -186,7 +162,7 @@ TEST_CASE("the array script forwards USR1 and TERM to train and requeues on exit
 }
 
 TEST_CASE("the array script passes on train's exit code when it is not 75", "[unit]") {
-  Folder folder;
+  TempDir folder;
   Study study = study_in(folder.path());
   auto runs = expand(study);
   fs::path bin = folder.path() / "bin";

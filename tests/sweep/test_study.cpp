@@ -1,14 +1,11 @@
 #include "test_prelude.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/sweep/study.hpp"
+#include "test_support.hpp"
 
 namespace fs = std::filesystem;
 using curvtrack::core::UsageError;
@@ -21,29 +18,14 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// A study folder with a base config; removed at the end of the test.
-class StudyDir {
+// A temporary folder with a base config in studies/; study() writes studies/study.ini.
+class StudyDir : public curvtrack::testing::TempDir {
  public:
   StudyDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("curvtrack-sweep-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_ / "studies");
+    fs::create_directories(path() / "studies");
     write("studies/base.ini", "[train]\nsteps = 10\n");
   }
-  ~StudyDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return path_ / name;
-  }
   fs::path study(const std::string& text) const { return write("studies/study.ini", text); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 const std::string kTwoArms =

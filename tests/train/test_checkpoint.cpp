@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <torch/utils.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,20 +9,20 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/runs/run_directory.hpp"
 #include "curvtrack/train/checkpoint.hpp"
+#include "test_support.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
+using curvtrack::testing::bit_identical;
 namespace fs = std::filesystem;
 
 namespace {
 
+// A run directory in a temporary folder, created empty.
 struct TempRun {
-  fs::path root = fs::temp_directory_path() / ("curvtrack-ckpt-" + std::to_string(::getpid()));
-  runs::RunDirectory run{root};
-  TempRun() {
-    fs::remove_all(root);
-    run.create();
-  }
-  ~TempRun() { fs::remove_all(root); }
+  curvtrack::testing::TempDir dir;
+  runs::RunDirectory run{dir.path() / "run"};
+  TempRun() { run.create(); }
 };
 
 void take_steps(models::Network& network, train::Optimizer& optimizer, int steps) {
@@ -34,14 +33,6 @@ void take_steps(models::Network& network, train::Optimizer& optimizer, int steps
     at::cross_entropy_loss(network.forward(inputs), labels).backward();
     optimizer.step(0.1, 0.9);
   }
-}
-
-bool same_parameters(models::Network& a, models::Network& b) {
-  auto pa = a.parameters(), pb = b.parameters();
-  for (std::size_t i = 0; i < pa.size(); ++i) {
-    if (!at::equal(pa[i], pb[i])) return false;
-  }
-  return true;
 }
 
 void flip_a_byte(const fs::path& path) {
@@ -62,16 +53,16 @@ TEST_CASE("a checkpoint restores parameters, optimizer state and trainer state e
 
   auto restored = models::make_network("mlp:16-5-3:tanh", 2);
   auto restored_optimizer = train::make_optimizer(restored->parameters(), {});
-  REQUIRE_FALSE(same_parameters(*network, *restored));
+  REQUIRE_FALSE(bit_identical(network->parameters(), restored->parameters()));
   train::TrainerState state = train::load_checkpoint(temp.run.checkpoint(3), *restored, restored_optimizer.get());
   REQUIRE(state.step == 3);
   REQUIRE(state.initial_loss == 1.25);
-  REQUIRE(same_parameters(*network, *restored));
+  REQUIRE(bit_identical(network->parameters(), restored->parameters()));
   torch::manual_seed(5);
   take_steps(*network, *optimizer, 2);
   torch::manual_seed(5);
   take_steps(*restored, *restored_optimizer, 2);
-  REQUIRE(same_parameters(*network, *restored));
+  REQUIRE(bit_identical(network->parameters(), restored->parameters()));
 }
 
 TEST_CASE("a damaged checkpoint is refused and the newest good one is used instead", "[unit]") {

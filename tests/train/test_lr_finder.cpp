@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -14,10 +13,12 @@
 #include "curvtrack/train/lr_finder.hpp"
 #include "curvtrack/train/optimizer.hpp"
 #include "curvtrack/train/step.hpp"
+#include "torch_support.hpp"
 
 using namespace curvtrack;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinRel;
+using curvtrack::testing::bit_identical;
 
 namespace {
 
@@ -62,20 +63,6 @@ std::vector<at::Tensor> gradients(models::Network& network) {
   std::vector<at::Tensor> out;
   for (const auto& p : network.parameters()) out.push_back(p.grad());
   return copies(out);
-}
-
-// Same dtype, shape and bits (NaN-safe: compares the raw bytes through at::equal on integers).
-bool bit_identical(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].defined() != b[i].defined()) return false;
-    if (!a[i].defined()) continue;
-    if (a[i].scalar_type() != b[i].scalar_type() || !a[i].sizes().equals(b[i].sizes())) return false;
-    if (a[i].numel() == 0) continue;
-    at::Tensor x = a[i].contiguous(), y = b[i].contiguous();
-    if (std::memcmp(x.data_ptr(), y.data_ptr(), x.numel() * x.element_size()) != 0) return false;
-  }
-  return true;
 }
 
 train::LrFinderResult find(Model& model, const Problem& problem, const train::LrFinderOptions& options,

@@ -1,31 +1,20 @@
 // curvtrack spectrum: top/bottom eigenvalues, trace and spectral density of the probe-set
 // Hessian of a model, written as one JSON document.
 
-#include <ATen/Parallel.h>
-#include <torch/version.h>
-
-#include <Eigen/Core>
-#include <Spectra/Util/Version.h>
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
-#include "curvtrack/core/progress.hpp"
-#include "curvtrack/core/shares.hpp"
 #include "curvtrack/core/text.hpp"
-#include "curvtrack/curvature/hvp_operator.hpp"
-#include "curvtrack/curvature/spectrum.hpp"
-#include "curvtrack/runner/devices.hpp"
 #include "curvtrack/runner/offline_probes.hpp"
-#include "curvtrack/runner/probe_setup.hpp"
-#include "progress_operator.hpp"
 #include "curvtrack/runner/rank_support.hpp"
+#include "curvtrack/runner/spectrum_run.hpp"
 
 namespace po = boost::program_options;
 
@@ -51,31 +40,29 @@ linalg::EigenMethod parse_eigensolver(const std::string& text) {
   throw core::UsageError("--eigensolver '" + text + "' is not one of lanczos, restarted");
 }
 
-std::string version_string(int major, int minor, int patch) {
-  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
+void print_eigen(const char* name, const runs::EigenRecord& result) {
+  std::string values;
+  for (double value : result.values) values += " " + std::to_string(value);
+  double worst = 0;
+  for (double residual : result.relative_residuals) worst = std::max(worst, residual);
+  std::fprintf(stderr, "%-7s%s  (max relative residual %.1e, %lld HVPs, %.2fs%s)\n", name, values.c_str(), worst,
+               static_cast<long long>(result.hvps), result.seconds, result.converged ? "" : ", NOT CONVERGED");
+  if (!result.converged) std::fprintf(stderr, "        %s\n", result.status.c_str());
 }
 
-void print_summary(const std::string& measure, const nlohmann::json& result) {
-  if (measure == "top" || measure == "bottom") {
-    std::string values;
-    for (const auto& value : result["values"]) values += " " + std::to_string(value.get<double>());
-    double worst = 0;
-    for (const auto& residual : result["relative_residuals"]) worst = std::max(worst, residual.get<double>());
-    std::fprintf(stderr, "%-7s%s  (max relative residual %.1e, %lld HVPs, %.2fs%s)\n", measure.c_str(),
-                 values.c_str(), worst, static_cast<long long>(result["hvps"].get<std::int64_t>()),
-                 result["seconds"].get<double>(), result["converged"].get<bool>() ? "" : ", NOT CONVERGED");
-    if (!result["converged"].get<bool>()) {
-      std::fprintf(stderr, "        %s\n", result["status"].get<std::string>().c_str());
-    }
-  } else if (measure == "trace") {
-    std::fprintf(stderr, "trace   %.6g +- %.2g SE  (%s, %lld HVPs, %.2fs)\n", result["value"].get<double>(),
-                 result["standard_error"].get<double>(), result["method"].get<std::string>().c_str(),
-                 static_cast<long long>(result["hvps"].get<std::int64_t>()), result["seconds"].get<double>());
-  } else if (measure == "esd") {
-    std::fprintf(stderr, "esd     %d steps x %d runs, sigma %.2g, SLQ trace %.6g +- %.2g  (%lld HVPs, %.2fs)\n",
-                 result["steps"].get<int>(), result["runs"].get<int>(), result["sigma"].get<double>(),
-                 result["trace_estimate"].get<double>(), result["trace_standard_error"].get<double>(),
-                 static_cast<long long>(result["hvps"].get<std::int64_t>()), result["seconds"].get<double>());
+void print_summary(const std::string& measure, const curvature::SpectrumMeasures& measures) {
+  if (measure == "top" && measures.top) print_eigen("top", *measures.top);
+  if (measure == "bottom" && measures.bottom) print_eigen("bottom", *measures.bottom);
+  if (measure == "trace" && measures.trace) {
+    const runs::TraceRecord& trace = *measures.trace;
+    std::fprintf(stderr, "trace   %.6g +- %.2g SE  (%s, %lld HVPs, %.2fs)\n", trace.value, trace.standard_error,
+                 trace.method.c_str(), static_cast<long long>(trace.hvps), trace.seconds);
+  }
+  if (measure == "esd" && measures.esd) {
+    const runs::DensityRecord& esd = *measures.esd;
+    std::fprintf(stderr, "esd     %d steps x %d runs, sigma %.2g, SLQ trace %.6g +- %.2g  (%lld HVPs, %.2fs)\n", esd.steps,
+                 esd.runs, esd.sigma, esd.trace_estimate, esd.trace_standard_error, static_cast<long long>(esd.hvps),
+                 esd.seconds);
   }
 }
 
@@ -141,65 +128,16 @@ int run_spectrum(const Arguments& arguments) {
     core::check_output_file(out);  // before the work: only a regular file is ever replaced
   }
 
-  auto start = std::chrono::steady_clock::now();
   std::unique_ptr<ranks::ProcessGroup> ranks = runner::join_ranks(runtime.dist_timeout);
   // Every rank runs the same solvers on the same products; only rank 0 reports and writes.
   if (!ranks->writes_results()) runtime.quiet = true;
-  int threads = runner::apply_threads(runtime.threads);
-  runner::ProbeSetup setup = runner::load_probe_setup(setup_options);
-  curvature::check_request(request, models::parameter_count(*setup.network));
-  const std::int64_t examples = setup.probe.images.size(0);
-  if (examples < ranks->ranks()) {
-    throw core::UsageError("--probe " + setup_options.probe + ": " + std::to_string(examples) + " examples cannot be split over " +
-                           std::to_string(ranks->ranks()) + " ranks");
-  }
-  if (!runtime.quiet) {
-    std::fprintf(stderr, "spectrum: %s, %lld parameters, %lld probe examples, %s, %d threads x %d ranks\n",
-                 setup_options.model.c_str(), static_cast<long long>(models::parameter_count(*setup.network)),
-                 static_cast<long long>(examples), setup_options.dtype.c_str(), threads, ranks->ranks());
-  }
-  core::Share share = core::share_of(examples, ranks->rank(), ranks->ranks());
-  hvp_options.total_examples = examples;
-  hvp_options.sum_over_ranks = runner::sum_over(*ranks);
-  curvature::HvpOperator op(*setup.network, setup.probe.images.slice(0, share.begin, share.end),
-                            setup.probe.labels.slice(0, share.begin, share.end), hvp_options);
-  double gap = curvature::determinism_gap(op, request.seed + 3);
-
-  core::Progress progress("spectrum", 0, runtime.quiet);
-  ProgressOperator<curvature::HvpOperator> observed(op, progress);
-  nlohmann::json measures = curvature::measure_spectrum(
-      observed, request, [&](const std::string& measure, const nlohmann::json& result) {
-        if (!runtime.quiet) {
-          progress.finish("HVPs");
-          print_summary(measure, result);
-        }
+  runner::SpectrumRun run{setup_options, request, hvp_options, runtime.threads, runtime.quiet};
+  runs::SpectrumDocument document = runner::measure_model_spectrum(
+      run, *ranks, [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
+        if (!runtime.quiet) print_summary(measure, so_far);
       });
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  nlohmann::json document = {
-      {"tool", "curvtrack spectrum"},
-      {"curvtrack_version", CURVTRACK_VERSION},
-      {"git_revision", CURVTRACK_GIT_REVISION},
-      {"settings", setup.settings},
-      {"probe_loss", op.loss()},
-      {"probe_gradient_norm", op.gradient().norm()},
-      {"determinism", {{"max_abs_difference", gap}, {"hvps", 2}, {"identical", gap == 0.0}}},
-      {"total_hvps", op.products()},
-      {"total_seconds", seconds}};
-  document["settings"]["threads"] = threads;
-  document["settings"]["hvp_batch_size"] = hvp_options.batch_size;
-  document["settings"]["graph_cache"] = hvp_options.cache_graph;
-  document["settings"]["seed"] = request.seed;
-  document["settings"]["ranks"] = {{"count", ranks->ranks()}, {"backend", ranks->backend()},
-                                   {"launcher", ranks->environment().source},
-                                   {"split", "probe set in contiguous shares; products summed over ranks"}};
-  document["settings"]["hessian"] = "mean cross-entropy over the probe set, no weight decay, exact double-backward HVP";
-  document["settings"]["libraries"] = {{"libtorch", TORCH_VERSION},
-                                       {"eigen", version_string(EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION)},
-                                       {"spectra", version_string(SPECTRA_MAJOR_VERSION, SPECTRA_MINOR_VERSION, SPECTRA_PATCH_VERSION)}};
-  document.update(measures);
   if (!ranks->writes_results()) return 0;
-  std::string text = document.dump(2) + "\n";
+  std::string text = document.to_json().dump(2) + "\n";
   if (out == "-") {
     std::cout << text;
   } else {
@@ -207,8 +145,9 @@ int run_spectrum(const Arguments& arguments) {
   }
   if (!runtime.quiet) {
     std::fprintf(stderr, "probe loss %.6g, gradient norm %.3g, determinism gap %.1g; %lld HVPs in %.1fs%s%s\n",
-                 op.loss(), op.gradient().norm(), gap, static_cast<long long>(op.products()), seconds,
-                 out == "-" ? "" : " -> ", out == "-" ? "" : out.c_str());
+                 document.probe_loss, document.probe_gradient_norm, document.determinism.max_abs_difference,
+                 static_cast<long long>(document.total_hvps), document.total_seconds, out == "-" ? "" : " -> ",
+                 out == "-" ? "" : out.c_str());
   }
   return 0;
 }

@@ -49,27 +49,29 @@ std::string cell(const std::string& text) {
 }  // namespace
 
 std::string exact_text(double value) {
-  char buffer[40];
-  int digits = 1;
-  for (; digits <= 17; ++digits) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
-    if (std::strtod(buffer, nullptr) == value) break;
+  if (!std::isfinite(value)) return std::isnan(value) ? "nan" : (value > 0 ? "inf" : "-inf");
+  auto exact = [value](const char* text) { return std::strtod(text, nullptr) == value; };
+  char buffer[400];
+  // Scientific form with the fewest digits, its exponent unpadded: "1e-8", "2.5e-12", "1e20".
+  std::string scientific;
+  for (int decimals = 0; decimals <= 16; ++decimals) {
+    std::snprintf(buffer, sizeof buffer, "%.*e", decimals, value);
+    if (exact(buffer)) break;
   }
-  // %g turns 30 into "3e+01" at one digit: below 1e16, more digits give the plain form.
-  for (; std::string(buffer).find('e') != std::string::npos && std::abs(value) >= 1 && std::abs(value) < 1e16 &&
-         digits < 17;) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", ++digits, value);
+  scientific = buffer;
+  auto e = scientific.find('e');
+  std::string exponent = scientific.substr(e + 1);
+  std::string sign = exponent[0] == '-' ? "-" : "";
+  exponent.erase(0, exponent.find_first_not_of("+-0"));
+  scientific = scientific.substr(0, e) + (exponent.empty() ? "" : "e" + sign + exponent);
+  // Fixed form with the fewest decimals: "0.05", "30".
+  std::string fixed;
+  for (int decimals = 0; decimals <= 340 && fixed.empty(); ++decimals) {
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+    if (exact(buffer)) fixed = buffer;
   }
-  // "1e-08" -> "1e-8": the exponent without padding, as people write it.
-  std::string text = buffer;
-  auto e = text.find('e');
-  if (e != std::string::npos) {
-    std::string sign = text.substr(e + 1, 1) == "-" ? "-" : "";
-    std::string digits = text.substr(e + 2);
-    digits.erase(0, std::min(digits.find_first_not_of('0'), digits.size() - 1));
-    text = text.substr(0, e + 1) + sign + digits;
-  }
-  return text;
+  // The shorter one, as people write numbers: 0.05 and 30, but 1e-3 and 1e20.
+  return !fixed.empty() && fixed.size() <= scientific.size() ? fixed : scientific;
 }
 
 std::string OptionBindings::bare_key(const std::string& name) { return name.substr(name.find('.') + 1); }

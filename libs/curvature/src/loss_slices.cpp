@@ -40,11 +40,6 @@ Tensors converted_like(const Tensors& direction, const Tensors& parameters) {
 // Keeps the loss of a diverged point as NaN, not +-inf, so the JSON null means one thing.
 double finite_or_nan(double value) { return std::isfinite(value) ? value : std::nan(""); }
 
-nlohmann::json number_or_null(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
-
 }  // namespace
 
 void SliceOptions::check() const {
@@ -158,22 +153,16 @@ std::vector<at::Tensor> unflatten_like(const Eigen::VectorXd& flat, models::Netw
   return out;
 }
 
-nlohmann::json slice_json(const Slice1d& slice) {
-  nlohmann::json losses = nlohmann::json::array();
-  for (double loss : slice.losses) losses.push_back(number_or_null(loss));
-  return {{"direction", slice.direction}, {"alphas", slice.alphas}, {"losses", losses}};
-}
+runs::Slice1dRecord slice_record(const Slice1d& slice) { return {slice.alphas, slice.losses, slice.direction}; }
 
-nlohmann::json slice_json(const Slice2d& slice) {
-  nlohmann::json rows = nlohmann::json::array();
+runs::Slice2dRecord slice_record(const Slice2d& slice) {
+  runs::Slice2dRecord record{slice.alphas, slice.betas, {}, "losses[i][j] = L(w + alphas[i] d1 + betas[j] d2)"};
   const std::size_t columns = slice.betas.size();
   for (std::size_t i = 0; i < slice.alphas.size(); ++i) {
-    nlohmann::json row = nlohmann::json::array();
-    for (std::size_t j = 0; j < columns; ++j) row.push_back(number_or_null(slice.losses[i * columns + j]));
-    rows.push_back(row);
+    record.losses.emplace_back(slice.losses.begin() + static_cast<std::ptrdiff_t>(i * columns),
+                               slice.losses.begin() + static_cast<std::ptrdiff_t>((i + 1) * columns));
   }
-  return {{"alphas", slice.alphas}, {"betas", slice.betas}, {"losses", rows},
-          {"layout", "losses[i][j] = L(w + alphas[i] d1 + betas[j] d2)"}};
+  return record;
 }
 
 }  // namespace curvtrack::curvature

@@ -26,7 +26,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Loss and accuracy of the network as it is on a dataset.
-nlohmann::json loss_and_accuracy(models::Network& network, const data::Dataset& set, std::int64_t batch_size) {
+runs::SetLoss loss_and_accuracy(models::Network& network, const data::Dataset& set, std::int64_t batch_size) {
   c10::NoGradGuard no_grad;
   auto options = network.parameters().front().options();
   double loss = 0, correct = 0;
@@ -38,20 +38,23 @@ nlohmann::json loss_and_accuracy(models::Network& network, const data::Dataset& 
     loss += at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(labels).sum().item<double>();
   }
-  return {{"loss", loss / static_cast<double>(n)}, {"accuracy", correct / static_cast<double>(n)}, {"examples", n}};
+  return {loss / static_cast<double>(n), correct / static_cast<double>(n), n};
 }
 
 // lr * lambda_max against the optimizer's stability limit (NaN limit: an adaptive optimizer).
-nlohmann::json stability_json(const StepContext& context, double lambda_max) {
+runs::StabilityRecord stability_record(const StepContext& context, double lambda_max) {
   const bool adaptive = std::isnan(context.stability_limit);
-  double ratio = context.lr * lambda_max;
-  return {{"lr_times_lambda_max", ratio},
-          {"limit", adaptive ? nlohmann::json(nullptr) : nlohmann::json(context.stability_limit)},
-          {"fraction_of_limit", adaptive ? nlohmann::json(nullptr) : nlohmann::json(ratio / context.stability_limit)},
-          {"momentum", context.momentum},
-          {"optimizer", context.optimizer},
-          {"note", adaptive ? "adaptive optimizer: the limit applies to the preconditioned Hessian, not reported"
-                            : "limit 2(1+b) for heavy ball, (2+2b)/(1+2b) for Nesterov, b = momentum in force"}};
+  runs::StabilityRecord record;
+  record.lr_times_lambda_max = context.lr * lambda_max;
+  if (!adaptive) {
+    record.limit = context.stability_limit;
+    record.fraction_of_limit = record.lr_times_lambda_max / context.stability_limit;
+  }
+  record.momentum = context.momentum;
+  record.optimizer = context.optimizer;
+  record.note = adaptive ? "adaptive optimizer: the limit applies to the preconditioned Hessian, not reported"
+                         : "limit 2(1+b) for heavy ball, (2+2b)/(1+2b) for Nesterov, b = momentum in force";
+  return record;
 }
 
 }  // namespace
@@ -125,18 +128,19 @@ nlohmann::json ProbeOptions::to_json() const {
   return bindings.settings("curvature");
 }
 
-nlohmann::json weight_norms(models::Network& network) {
+runs::WeightNorms weight_norms(models::Network& network) {
   c10::NoGradGuard no_grad;
   auto parameters = network.parameters();
   auto names = network.parameter_names();
-  nlohmann::json per_parameter = nlohmann::json::object();
+  runs::WeightNorms norms;
   double total = 0;
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     double squared = parameters[i].to(at::kDouble).pow(2).sum().item<double>();
     total += squared;
-    per_parameter[names[i]] = std::sqrt(squared);
+    norms.per_parameter[names[i]] = std::sqrt(squared);
   }
-  return {{"global", std::sqrt(total)}, {"per_parameter", per_parameter}};
+  norms.global = std::sqrt(total);
+  return norms;
 }
 
 CurvatureProbe::CurvatureProbe(ProbeOptions options, data::Dataset train_probe, data::Dataset test_probe)
@@ -144,7 +148,7 @@ CurvatureProbe::CurvatureProbe(ProbeOptions options, data::Dataset train_probe, 
   options_.check();
 }
 
-nlohmann::json CurvatureProbe::measure(models::Network& network, const StepContext& context) {
+runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const StepContext& context) {
   auto start = Clock::now();
   auto tensor_options = network.parameters().front().options();
   at::Tensor inputs = train_probe_.images.to(tensor_options);
@@ -155,21 +159,24 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
   }
   network.set_training(batch_norm && !eval_mode);
 
-  nlohmann::json record = {{"step", context.step}, {"label", context.label}, {"lr", context.lr},
-                           {"momentum", context.momentum}};
-  record["settings"] = options_.to_json();
-  record["settings"]["probe_examples"] = train_probe_.images.size(0);
-  record["settings"]["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
-  record["settings"]["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
-  record["settings"]["hessian"] = "mean cross-entropy over the probe set, no weight decay";
-  record["train_probe"] = loss_and_accuracy(network, train_probe_, options_.batch_size);
+  runs::CurvatureRecord record;
+  record.step = context.step;
+  record.label = context.label;
+  record.lr = context.lr;
+  record.momentum = context.momentum;
+  record.settings = options_.to_json();
+  record.settings["probe_examples"] = train_probe_.images.size(0);
+  record.settings["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
+  record.settings["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
+  record.settings["hessian"] = "mean cross-entropy over the probe set, no weight decay";
+  record.train_probe = loss_and_accuracy(network, train_probe_, options_.batch_size);
   if (test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
-    record["test_probe"] = loss_and_accuracy(network, test_probe_, options_.batch_size);
+    record.test_probe = loss_and_accuracy(network, test_probe_, options_.batch_size);
   }
-  record["weight_norm"] = weight_norms(network);
+  record.weight_norm = weight_norms(network);
 
   HvpOperator op = hessian_of(network, train_probe_);
-  record["gradient_norm"] = op.gradient().norm();
+  record.gradient_norm = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 
   SpectrumRequest train = request(seed);
@@ -178,21 +185,24 @@ nlohmann::json CurvatureProbe::measure(models::Network& network, const StepConte
     train.warm_top = previous_top_;
   }
   linalg::EigenResult top;
-  nlohmann::json spectrum = measure_spectrum(op, train, {}, &top);
-  record.update(spectrum);
+  SpectrumMeasures spectrum = measure_spectrum(op, train, {}, &top);
+  record.top = std::move(spectrum.top);
+  record.bottom = std::move(spectrum.bottom);
+  record.trace = std::move(spectrum.trace);
+  record.esd = std::move(spectrum.esd);
   if (options_.top_k > 0) {
     previous_top_.clear();
     for (Eigen::Index i = 0; i < top.vectors.cols(); ++i) previous_top_.push_back(top.vectors.col(i));
     double lambda_max = top.values.size() > 0 ? top.values[0] : NAN;
-    record["stability"] = stability_json(context, lambda_max);
+    record.stability = stability_record(context, lambda_max);
   }
   if (options_.test_hessian && test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
-    record["test_hessian"] = measure_test_hessian(network, seed);
+    record.test_hessian = measure_test_hessian(network, seed);
   }
-  if (options_.sharpness != SharpnessSet::kNone) record["sharpness"] = measure_sharpnesses(network);
-  if (options_.slices != SliceSet::kNone) record["slices"] = measure_slices(network);
-  record["hvps"] = op.products();
-  record["seconds"] = seconds_since(start);
+  if (options_.sharpness != SharpnessSet::kNone) measure_sharpnesses(network, record);
+  if (options_.slices != SliceSet::kNone) measure_slices(network, record);
+  record.hvps = op.products();
+  record.seconds = seconds_since(start);
   network.set_training(false);
   return record;
 }
@@ -228,20 +238,24 @@ HvpOperator CurvatureProbe::hessian_of(models::Network& network, const data::Dat
                      hvp);
 }
 
-nlohmann::json CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
+runs::TestHessianRecord CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
   HvpOperator op = hessian_of(network, test_probe_);
   SpectrumRequest test = request(seed + 3);  // eigenvalues from seed + 3, the trace from seed + 4
   test.top_k = std::max(1, options_.top_k);
   test.bottom_k = 0;
   test.esd_steps = 0;
-  nlohmann::json out = {{"examples", test_probe_.images.size(0)}, {"gradient_norm", op.gradient().norm()}};
-  out.update(measure_spectrum(op, test));
-  out["hvps"] = op.products();
+  runs::TestHessianRecord out;
+  out.examples = test_probe_.images.size(0);
+  out.gradient_norm = op.gradient().norm();
+  SpectrumMeasures measures = measure_spectrum(op, test);
+  out.top = std::move(measures.top);
+  out.trace = std::move(measures.trace);
+  out.hvps = op.products();
   return out;
 }
 
-nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {
-  nlohmann::json out = nlohmann::json::object();
+void CurvatureProbe::measure_sharpnesses(models::Network& network, runs::CurvatureRecord& record) {
+  record.has_sharpness = true;
   for (SharpnessSet kind : {SharpnessSet::kAdaptive, SharpnessSet::kEpsilon}) {
     if (options_.sharpness != kind && options_.sharpness != SharpnessSet::kBoth) continue;
     SharpnessOptions sharpness;
@@ -253,32 +267,31 @@ nlohmann::json CurvatureProbe::measure_sharpnesses(models::Network& network) {
     sharpness.seed = options_.seed;
     sharpness.batch_size = options_.batch_size;
     SharpnessResult result = measure_sharpness(network, train_probe_.images, train_probe_.labels, sharpness);
-    out[sharpness.kind] = result.settings();  // the result with every option it was measured with
+    // The result with every option it was measured with.
+    (kind == SharpnessSet::kAdaptive ? record.adaptive_sharpness : record.epsilon_sharpness) = result.record();
   }
-  return out;
 }
 
-nlohmann::json CurvatureProbe::measure_slices(models::Network& network) {
+void CurvatureProbe::measure_slices(models::Network& network, runs::CurvatureRecord& record) {
   SliceOptions slice;
   slice.points = options_.slice_points;
   slice.radius = options_.slice_radius;
   slice.seed = options_.slice_seed;
   slice.batch_size = options_.batch_size;
-  nlohmann::json out = nlohmann::json::object();
+  record.has_slices = true;
   const at::Tensor& inputs = train_probe_.images;
   const at::Tensor& labels = train_probe_.labels;
   if (options_.slices == SliceSet::kRandom || options_.slices == SliceSet::kBoth) {
     auto first = filter_normalised_direction(network, options_.slice_seed);
     auto second = filter_normalised_direction(network, options_.slice_seed + 1);
-    out["random_1d"] = slice_json(loss_slice_1d(network, inputs, labels, first, slice,
-                                                "filter-normalised seed " + std::to_string(options_.slice_seed)));
-    out["random_2d"] = slice_json(loss_slice_2d(network, inputs, labels, first, second, slice));
+    record.random_1d = slice_record(loss_slice_1d(network, inputs, labels, first, slice,
+                                                  "filter-normalised seed " + std::to_string(options_.slice_seed)));
+    record.random_2d = slice_record(loss_slice_2d(network, inputs, labels, first, second, slice));
   }
   if ((options_.slices == SliceSet::kEigen || options_.slices == SliceSet::kBoth) && !previous_top_.empty()) {
-    out["eigen_1d"] = slice_json(loss_slice_1d(network, inputs, labels, unflatten_like(previous_top_.front(), network),
-                                               slice, "top Hessian eigenvector (unit norm)"));
+    record.eigen_1d = slice_record(loss_slice_1d(network, inputs, labels, unflatten_like(previous_top_.front(), network),
+                                                 slice, "top Hessian eigenvector (unit norm)"));
   }
-  return out;
 }
 
 std::vector<at::Tensor> CurvatureProbe::state() const {

@@ -53,27 +53,27 @@ double SharpnessOptions::effective_step_size() const {
   return rho;
 }
 
-nlohmann::json SharpnessResult::settings() const {
-  nlohmann::json out;
-  out["kind"] = kind;
-  out["rho"] = options.rho;
-  out["eta"] = options.eta;
-  out["epsilon"] = options.epsilon;
-  out["steps_requested"] = options.steps;
-  out["step_size"] = options.effective_step_size();
-  out["step_size_option"] = options.step_size;
-  out["seed"] = options.seed;
-  out["batch_size"] = options.batch_size;
-  out["parameters_perturbed"] = "all";
-  out["base_loss"] = base_loss;
-  out["max_loss"] = max_loss;
-  out["sharpness"] = sharpness;
-  out["percent"] = std::isnan(percent) ? nlohmann::json(nullptr) : nlohmann::json(percent);
-  out["steps"] = steps;
-  out["gradient_evaluations"] = gradient_evaluations;
-  out["loss_evaluations"] = loss_evaluations;
-  out["seconds"] = seconds;
-  out["status"] = status;
+runs::SharpnessRecord SharpnessResult::record() const {
+  runs::SharpnessRecord out;
+  out.kind = kind;
+  out.rho = options.rho;
+  out.eta = options.eta;
+  out.epsilon = options.epsilon;
+  out.steps_requested = options.steps;
+  out.step_size = options.effective_step_size();
+  out.step_size_option = options.step_size;
+  out.seed = options.seed;
+  out.batch_size = options.batch_size;
+  out.parameters_perturbed = "all";
+  out.base_loss = base_loss;
+  out.max_loss = max_loss;
+  out.sharpness = sharpness;
+  if (!std::isnan(percent)) out.percent = percent;
+  out.steps = steps;
+  out.gradient_evaluations = gradient_evaluations;
+  out.loss_evaluations = loss_evaluations;
+  out.seconds = seconds;
+  out.status = status;
   return out;
 }
 

@@ -64,65 +64,65 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   require(request.max_hvps >= 0, "--max-hvps must be >= 0 (0: unlimited)");
 }
 
-nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::EigenOptions& options,
-                          double seconds) {
-  Eigen::VectorXd relative(result.values.size()), scaled(result.values.size());
+nlohmann::json SpectrumMeasures::to_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  if (top) out["top"] = top->to_json();
+  if (bottom) out["bottom"] = bottom->to_json();
+  if (trace) out["trace"] = trace->to_json();
+  if (esd) out["esd"] = esd->to_json();
+  return out;
+}
+
+runs::EigenRecord eigen_record(const linalg::EigenResult& result, const linalg::EigenOptions& options, double seconds) {
+  runs::EigenRecord record;
+  record.k = options.k;
+  record.values = to_vector(result.values);
+  record.residuals = to_vector(result.residuals);
   for (Eigen::Index i = 0; i < result.values.size(); ++i) {
     double magnitude = std::abs(result.values[i]);
-    relative[i] = magnitude > 0 ? result.residuals[i] / magnitude : result.residuals[i];
-    scaled[i] = result.residuals[i] / std::max({magnitude, options.spectral_scale, 1e-300});
+    record.relative_residuals.push_back(magnitude > 0 ? result.residuals[i] / magnitude : result.residuals[i]);
+    record.scaled_residuals.push_back(result.residuals[i] / std::max({magnitude, options.spectral_scale, 1e-300}));
   }
-  return {{"k", options.k},
-          {"values", to_vector(result.values)},
-          {"residuals", to_vector(result.residuals)},
-          {"relative_residuals", to_vector(relative)},
-          {"spectral_scale", options.spectral_scale},
-          {"scaled_residuals", to_vector(scaled)},
-          {"converged", result.converged},
-          {"status", result.status},
-          {"hvps", result.products},
-          {"lanczos_steps", result.lanczos_steps},
-          {"restarts", result.restarts},
-          {"tol", options.tol},
-          {"method", options.method == linalg::EigenMethod::kLanczos
-                         ? "unrestarted Lanczos, full re-orthogonalisation, residuals from the stored products"
-                           " (continued by Spectra's implicitly restarted Lanczos if max_basis is reached)"
-                         : "implicitly restarted Lanczos (Spectra SymEigsSolver), residuals from k more products"},
-          {"max_basis", options.method == linalg::EigenMethod::kLanczos
-                            ? (options.max_basis > 0 ? options.max_basis : linalg::automatic_max_basis(options.k, result.vectors.rows()))
-                            : 0},
-          {"ncv", options.method == linalg::EigenMethod::kRestarted ? linalg::automatic_ncv(options.k) : 0},
-          {"seconds", seconds}};
+  record.spectral_scale = options.spectral_scale;
+  record.converged = result.converged;
+  record.status = result.status;
+  record.hvps = result.products;
+  record.lanczos_steps = result.lanczos_steps;
+  record.restarts = result.restarts;
+  record.tol = options.tol;
+  const bool lanczos = options.method == linalg::EigenMethod::kLanczos;
+  record.method = lanczos ? "unrestarted Lanczos, full re-orthogonalisation, residuals from the stored products"
+                            " (continued by Spectra's implicitly restarted Lanczos if max_basis is reached)"
+                          : "implicitly restarted Lanczos (Spectra SymEigsSolver), residuals from k more products";
+  record.max_basis = lanczos ? (options.max_basis > 0 ? options.max_basis
+                                                      : linalg::automatic_max_basis(options.k, result.vectors.rows()))
+                             : 0;
+  record.ncv = lanczos ? 0 : linalg::automatic_ncv(options.k);
+  record.seconds = seconds;
+  return record;
 }
 
-nlohmann::json trace_json(const linalg::TraceEstimate& estimate, double seconds) {
-  return {{"method", estimate.method},
-          {"value", estimate.value},
-          {"standard_error", estimate.standard_error},
-          {"samples", estimate.samples},
-          {"hvps", estimate.products},
-          {"seconds", seconds}};
+runs::TraceRecord trace_record(const linalg::TraceEstimate& estimate, double seconds) {
+  return {estimate.method, estimate.value, estimate.standard_error, estimate.samples, estimate.products, seconds};
 }
 
-nlohmann::json density_json(const linalg::SlqResult& result, const linalg::SlqOptions& options,
-                            double seconds) {
-  nlohmann::json nodes = nlohmann::json::array(), weights = nlohmann::json::array();
+runs::DensityRecord density_record(const linalg::SlqResult& result, const linalg::SlqOptions& options, double seconds) {
+  runs::DensityRecord record;
+  record.method = "stochastic Lanczos quadrature, full re-orthogonalisation";
+  record.steps = options.steps;
+  record.runs = options.runs;
   for (const auto& run : result.runs) {
-    nodes.push_back(to_vector(run.nodes));
-    weights.push_back(to_vector(run.weights));
+    record.nodes.push_back(to_vector(run.nodes));
+    record.weights.push_back(to_vector(run.weights));
   }
-  return {{"method", "stochastic Lanczos quadrature, full re-orthogonalisation"},
-          {"steps", options.steps},
-          {"runs", options.runs},
-          {"nodes", nodes},
-          {"weights", weights},
-          {"sigma", result.sigma},
-          {"grid", to_vector(result.grid)},
-          {"density", to_vector(result.density)},
-          {"trace_estimate", result.trace},
-          {"trace_standard_error", result.trace_se},
-          {"hvps", result.products},
-          {"seconds", seconds}};
+  record.sigma = result.sigma;
+  record.grid = to_vector(result.grid);
+  record.density = to_vector(result.density);
+  record.trace_estimate = result.trace;
+  record.trace_standard_error = result.trace_se;
+  record.hvps = result.products;
+  record.seconds = seconds;
+  return record;
 }
 
 }  // namespace curvtrack::curvature

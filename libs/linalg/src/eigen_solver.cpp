@@ -212,6 +212,7 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     EigenResult result;
     finish(op, dense_pairs(op, which, k), options.tol, options.spectral_scale, result);
     result.converged = true;  // a dense decomposition is exact to rounding
+    result.outcome = EigenOutcome::kConverged;
     result.status = "converged";
     return result;
   }
@@ -269,10 +270,13 @@ EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOpt
   result.converged = finish(op, std::move(pairs), options.tol, options.spectral_scale, result);
 
   if (result.converged) {
+    result.outcome = EigenOutcome::kConverged;
     result.status = "converged";
   } else if (solver_converged) {
+    result.outcome = EigenOutcome::kRoundingFloor;
     result.status = stalled_status(result, options.spectral_scale);
   } else {
+    result.outcome = budget_binds ? EigenOutcome::kBudgetSpent : EigenOutcome::kRestartsSpent;
     const std::string worst = worst_clause(result, options.spectral_scale);
     result.status = budget_binds ? "not converged: product budget max_products = " + std::to_string(budget) +
                                        " allows only " + std::to_string(max_restarts) + " restarts" + worst

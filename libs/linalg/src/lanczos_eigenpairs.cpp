@@ -99,7 +99,8 @@ EigenResult continue_restarted(OperatorRef& op, Spectrum which, const EigenOptio
     rest.max_products = options.max_products - spent;
     if (rest.max_products < 3 * options.k + 2) {  // too little left for a restarted solve
       EigenResult result = from_ritz(std::move(current), op, steps);
-      result.status = "not converged: the basis of " + std::to_string(steps) +
+      result.outcome = result.converged ? EigenOutcome::kConverged : EigenOutcome::kBasisFull;
+      result.status = result.converged ? "converged" : "not converged: the basis of " + std::to_string(steps) +
                       " vectors is full and the product budget max_products = " +
                       std::to_string(options.max_products) + " is spent" + worst_clause(result, options.spectral_scale);
       return result;
@@ -143,10 +144,13 @@ EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     if (current.all_within || estimated || budget_spent) {
       EigenResult result = from_ritz(std::move(current), op, steps);
       if (result.converged) {
+        result.outcome = EigenOutcome::kConverged;
         result.status = "converged";
       } else if (estimated) {
+        result.outcome = EigenOutcome::kRoundingFloor;
         result.status = stalled_status(result, options.spectral_scale);
       } else {
+        result.outcome = EigenOutcome::kBudgetSpent;
         result.status = "not converged: product budget max_products = " + std::to_string(budget) + " spent after " +
                         std::to_string(steps) + " Lanczos steps" + worst_clause(result, options.spectral_scale);
       }

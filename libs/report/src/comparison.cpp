@@ -12,14 +12,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// The number at a path of object keys, NaN when any step is missing or not a number.
-double number_at(const nlohmann::json& record, std::initializer_list<const char*> path) {
-  const nlohmann::json* node = &record;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return kNaN;
-    node = &(*node)[key];
-  }
-  return node->is_number() ? node->get<double>() : kNaN;
+template <typename T>
+double value_or_nan(const std::optional<T>& value) {
+  return value ? static_cast<double>(*value) : kNaN;
 }
 
 double metrics_value(const std::vector<runs::MetricsRow>& metrics, std::int64_t step, const char* column) {
@@ -31,8 +26,6 @@ double metrics_value(const std::vector<runs::MetricsRow>& metrics, std::int64_t 
   }
   return kNaN;
 }
-
-bool measured(const nlohmann::json& record) { return !record.contains("skipped") && record.contains("train_probe"); }
 
 const ProbeMeasures* labelled_probe(const std::vector<ProbeMeasures>& probes, const std::string& label) {
   for (const auto& probe : probes) {
@@ -81,40 +74,36 @@ const std::vector<MeasureInfo>& measure_catalog() {
   return catalog;
 }
 
-ProbeMeasures probe_measures(const nlohmann::json& record, std::int64_t total_steps,
+ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t total_steps,
                              const std::vector<runs::MetricsRow>& metrics) {
   ProbeMeasures m;
-  m.step = record.value("step", std::int64_t{0});
-  m.label = record.contains("label") && record["label"].is_string() ? record["label"].get<std::string>() : "";
+  m.step = record.step;
+  m.label = record.label;
   m.fraction = total_steps > 0 ? static_cast<double>(m.step) / static_cast<double>(total_steps) : kNaN;
-  m.lr = number_at(record, {"lr"});
-  m.momentum = number_at(record, {"momentum"});
-  m.lambda_max = kNaN;
-  if (record.contains("top") && record["top"].is_object() && record["top"].contains("values") &&
-      record["top"]["values"].is_array() && !record["top"]["values"].empty() && record["top"]["values"][0].is_number()) {
-    m.lambda_max = record["top"]["values"][0].get<double>();
-  }
-  m.trace = number_at(record, {"trace", "value"});
-  m.adaptive_sharpness = number_at(record, {"sharpness", "adaptive", "sharpness"});
-  m.epsilon_sharpness = number_at(record, {"sharpness", "epsilon", "percent"});
-  m.train_loss = number_at(record, {"train_probe", "loss"});
-  m.train_accuracy = number_at(record, {"train_probe", "accuracy"});
-  m.test_loss = number_at(record, {"test_probe", "loss"});
-  m.test_accuracy = number_at(record, {"test_probe", "accuracy"});
+  m.lr = value_or_nan(record.lr);
+  m.momentum = value_or_nan(record.momentum);
+  m.lambda_max = record.top && !record.top->values.empty() ? record.top->values.front() : kNaN;
+  m.trace = record.trace ? record.trace->value : kNaN;
+  m.adaptive_sharpness = record.adaptive_sharpness ? record.adaptive_sharpness->sharpness : kNaN;
+  m.epsilon_sharpness = record.epsilon_sharpness ? value_or_nan(record.epsilon_sharpness->percent) : kNaN;
+  m.train_loss = record.train_probe ? record.train_probe->loss : kNaN;
+  m.train_accuracy = record.train_probe ? record.train_probe->accuracy : kNaN;
+  m.test_loss = record.test_probe ? record.test_probe->loss : kNaN;
+  m.test_accuracy = record.test_probe ? record.test_probe->accuracy : kNaN;
   if (std::isnan(m.test_loss)) m.test_loss = metrics_value(metrics, m.step, "test_loss");
   if (std::isnan(m.test_accuracy)) m.test_accuracy = metrics_value(metrics, m.step, "test_accuracy");
   m.generalization_gap = m.test_loss - m.train_loss;
-  m.weight_norm = number_at(record, {"weight_norm", "global"});
-  m.gradient_norm = number_at(record, {"gradient_norm"});
-  m.stability_ratio = number_at(record, {"stability", "lr_times_lambda_max"});
-  m.stability_limit = number_at(record, {"stability", "limit"});
+  m.weight_norm = record.weight_norm ? record.weight_norm->global : kNaN;
+  m.gradient_norm = value_or_nan(record.gradient_norm);
+  m.stability_ratio = record.stability ? record.stability->lr_times_lambda_max : kNaN;
+  m.stability_limit = record.stability ? value_or_nan(record.stability->limit) : kNaN;
   return m;
 }
 
 std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run) {
   std::vector<ProbeMeasures> probes;
   for (const auto& record : run.curvature) {
-    if (measured(record)) probes.push_back(probe_measures(record, run.total_steps, run.metrics));
+    if (record.measured()) probes.push_back(probe_measures(record, run.total_steps, run.metrics));
   }
   return probes;
 }
@@ -139,20 +128,30 @@ bool usable_for_comparison(const LoadedRun& run, std::string* why_not) {
   return why.empty();
 }
 
+const char* alignment_key(Alignment alignment) {
+  switch (alignment) {
+    case Alignment::kEnd:
+      return "end";
+    case Alignment::kPeak:
+      return "peak";
+    case Alignment::kEqualLoss:
+      return "equal_loss";
+  }
+  return "";
+}
+
 AlignedPairs align_pairs(const std::vector<LoadedRun>& runs, const std::string& arm_a, const std::string& arm_b,
                          Alignment alignment) {
   AlignedPairs aligned;
+  aligned.alignment = alignment;
   switch (alignment) {
     case Alignment::kEnd:
-      aligned.key = "end";
       aligned.title = "at equal steps: end of training";
       break;
     case Alignment::kPeak:
-      aligned.key = "peak";
       aligned.title = "at equal steps: the learning-rate peak of the compared arm";
       break;
     case Alignment::kEqualLoss:
-      aligned.key = "equal_loss";
       aligned.title = "at equal training loss";
       break;
   }

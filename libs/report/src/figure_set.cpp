@@ -88,9 +88,7 @@ std::map<std::int64_t, std::int64_t> peak_steps(const std::vector<const LoadedRu
     for (const LoadedRun* run : runs) {
       if ((pass == 0) != (run->arm == compared) || peak_step.count(run->seed) != 0U) continue;
       for (const auto& r : run->curvature) {
-        if (r.value("label", std::string()) == "peak" && r["step"].get<std::int64_t>() > 0) {
-          peak_step[run->seed] = r["step"].get<std::int64_t>();
-        }
+        if (r.label == "peak" && r.step > 0) peak_step[run->seed] = r.step;
       }
     }
   }
@@ -112,24 +110,20 @@ Figure esd_figure(const std::vector<const LoadedRun*>& runs, const std::vector<s
   Series series;
   series.summary = false;
   for (const LoadedRun* run : runs) {
-    const nlohmann::json* record = nullptr;
+    const runs::DensityRecord* esd = nullptr;
     auto step = peak_step.find(run->seed);
     for (const auto& r : run->curvature) {
-      bool wanted = label == "peak" && step != peak_step.end() ? r["step"].get<std::int64_t>() == step->second
-                                                                : r.value("label", std::string()) == label;
-      if (wanted && r.contains("esd")) record = &r;
+      bool wanted = label == "peak" && step != peak_step.end() ? r.step == step->second : r.label == label;
+      if (wanted && r.esd) esd = &*r.esd;
     }
-    if (record == nullptr && label == "end" && !run->curvature.empty() && run->curvature.back().contains("esd")) {
-      record = &run->curvature.back();
+    if (esd == nullptr && label == "end" && !run->curvature.empty() && run->curvature.back().esd) {
+      esd = &*run->curvature.back().esd;
     }
-    if (record == nullptr) continue;
-    const nlohmann::json& esd = (*record)["esd"];
-    if (!esd.contains("grid") || !esd.contains("density") || !esd["grid"].is_array() || !esd["density"].is_array()) continue;
+    if (esd == nullptr) continue;
     RunCurve curve{run->arm, run->seed, true, {}};
-    for (std::size_t i = 0; i < std::min(esd["grid"].size(), esd["density"].size()); ++i) {
-      if (esd["grid"][i].is_number() && esd["density"][i].is_number()) {
-        curve.points.emplace_back(esd["grid"][i].get<double>(), esd["density"][i].get<double>());
-      }
+    for (std::size_t i = 0; i < std::min(esd->grid.size(), esd->density.size()); ++i) {
+      // Null entries (non-finite values in the file) are left out of the curve.
+      if (!std::isnan(esd->grid[i]) && !std::isnan(esd->density[i])) curve.points.emplace_back(esd->grid[i], esd->density[i]);
     }
     series.curves.push_back(std::move(curve));
   }

@@ -185,7 +185,7 @@ void add_runs(Document& doc, const ReportInputs& inputs) {
 
 void add_comparison(Document& doc, const ComparisonTable& table, const std::string& a, const std::string& b) {
   doc.heading(2, "Comparison " + table.aligned.title);
-  if (table.aligned.key == "equal_loss") {
+  if (table.aligned.alignment == Alignment::kEqualLoss) {
     doc.paragraph("For each seed: the target is the larger of the two end-probe training losses; each run is taken at "
                   "its first probe with train-probe loss at or below the target.");
   }

@@ -79,11 +79,14 @@ LoadedRun load_run(const fs::path& dir) {
   if (!fs::exists(layout.meta())) throw core::DataError("no meta.json");
   LoadedRun run;
   run.dir = dir;
+  nlohmann::json meta;
   try {
-    run.meta = runs::RunMeta(layout.meta()).record();
-  } catch (const core::DataError& error) {
-    throw core::DataError(std::string("meta.json is not a valid record (") + error.what() + ")");
+    meta = nlohmann::json::parse(core::read_file(layout.meta()));
+  } catch (const std::exception&) {
+    throw core::DataError("meta.json is not a valid JSON object");
   }
+  if (!meta.is_object()) throw core::DataError("meta.json is not a valid JSON object");
+  run.meta = runs::MetaRecord::from_json(meta, "meta.json");  // a field of the wrong type is named
   run.status = run.meta.status ? runs::status_name(*run.meta.status) : "unknown";
   if (fs::exists(layout.config())) {
     try {
@@ -117,10 +120,9 @@ LoadedRun load_run(const fs::path& dir) {
   }
   if (fs::exists(layout.curvature())) {
     try {
-      for (auto& record : runs::read_json_log(layout.curvature())) {
-        if (record.contains("probing_stopped")) {
-          run.probing_stopped = record["probing_stopped"].is_string() ? record["probing_stopped"].get<std::string>()
-                                                                       : "probing stopped";
+      for (auto& record : runs::read_curvature_records(layout.curvature())) {
+        if (record.probing_stopped) {
+          run.probing_stopped = *record.probing_stopped;
         } else {
           run.curvature.push_back(std::move(record));
         }
@@ -132,7 +134,7 @@ LoadedRun load_run(const fs::path& dir) {
     run.notes.push_back("no curvature.jsonl");
   }
   std::stable_sort(run.curvature.begin(), run.curvature.end(),
-                   [](const nlohmann::json& x, const nlohmann::json& y) { return x["step"].get<std::int64_t>() < y["step"].get<std::int64_t>(); });
+                   [](const runs::CurvatureRecord& x, const runs::CurvatureRecord& y) { return x.step < y.step; });
 
   if (run.meta.total_steps) {
     run.total_steps = *run.meta.total_steps;

@@ -148,7 +148,7 @@ void write_comparison_tables(const fs::path& dir, const ReportResult& result) {
   std::vector<std::vector<std::string>> pairs = {{"alignment", "seed", "arm", "step", "label", "measure", "value"}};
   std::vector<std::vector<std::string>> relevance = {{"alignment", "measure", "against", "over", "n", "tau_b", "p", "method"}};
   for (const auto& table : result.tables) {
-    const std::string& key = table.aligned.key;
+    const std::string key = table.aligned.key();
     for (std::size_t i = 0; i < table.primary.size(); ++i) {
       const auto& c = table.primary[i];
       rows.push_back({key, c.measure, "flatness", std::to_string(c.n), a, csv_number(c.b.mean), csv_number(c.b.sd), b,

@@ -7,7 +7,7 @@
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
-#include "curvtrack/runs/json_log.hpp"
+#include "curvtrack/runs/curvature_record.hpp"
 #include "curvtrack/train/checkpoint.hpp"
 #include "curvtrack/runner/probe_callback.hpp"
 #include "curvtrack/runner/prepared_run.hpp"
@@ -60,32 +60,30 @@ OfflineProbeSummary probe_checkpoints(const OfflineProbeRequest& request) {
   RunProbe probe(prepared, resources);
   probe.write_listing(prepared.run);
 
-  std::vector<nlohmann::json> records;
+  std::vector<runs::CurvatureRecord> records;
   std::set<std::int64_t> done;
   core::check_output_file(prepared.run.curvature());  // before the probes: it is rewritten at the end
   if (std::filesystem::exists(prepared.run.curvature())) {
-    records = runs::read_json_log(prepared.run.curvature());
-    for (const auto& record : records) done.insert(record["step"].get<std::int64_t>());
+    records = runs::read_curvature_records(prepared.run.curvature());
+    for (const auto& record : records) done.insert(record.step);
   }
   std::vector<std::int64_t> steps = select_steps(request.selection, prepared.run.checkpoint_steps());
   std::int64_t added = 0;
   for (std::int64_t step : steps) {
     if (done.count(step) != 0U) continue;
     train::load_checkpoint(prepared.run.checkpoint(step), *resources.network, nullptr);
-    nlohmann::json record = probe.measure(step, label_for(step, probe.points()), *resources.network);
-    record["offline"] = true;
+    runs::CurvatureRecord record = probe.measure(step, label_for(step, probe.points()), *resources.network);
+    record.offline = true;
     records.push_back(record);
     ++added;
     if (!request.quiet) {
       std::fprintf(stderr, "spectrum --run: step %lld done (%lld HVPs, %.1fs)\n", static_cast<long long>(step),
-                   static_cast<long long>(record["hvps"].get<std::int64_t>()), record["seconds"].get<double>());
+                   static_cast<long long>(record.hvps.value_or(0)), record.seconds.value_or(0.0));
     }
   }
-  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-    return a["step"].template get<std::int64_t>() < b["step"].template get<std::int64_t>();
-  });
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.step < b.step; });
   std::string text;
-  for (const auto& record : records) text += record.dump() + "\n";
+  for (const auto& record : records) text += record.to_json().dump() + "\n";
   core::write_file_atomically(prepared.run.curvature(), text);
   return {added, static_cast<std::int64_t>(done.size()), prepared.run.curvature()};
 }

@@ -61,7 +61,7 @@ RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) :
 
 void RunProbe::write_listing(const runs::RunDirectory& run) const { core::write_file_atomically(run.probe(), listing_); }
 
-nlohmann::json RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
+runs::CurvatureRecord RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
   copy_weights(network, *probe_network_);
   const auto& schedule = *resources_.schedule;
   schedules::ScheduleValue value = schedule.at(std::min(step, schedule.total_steps() - 1));
@@ -86,13 +86,15 @@ void ProbeCallback::before_step(std::int64_t step, models::Network& network, con
   auto point = std::find_if(points.begin(), points.end(), [&](const auto& p) { return p.step == step; });
   if (point == points.end()) return;
   auto start = std::chrono::steady_clock::now();
-  nlohmann::json record;
+  runs::CurvatureRecord record;
   if (finite_weights(network)) {
     record = probe_->measure(step, point->label, network);
   } else {
-    record = {{"step", step}, {"label", point->label}, {"skipped", "weights are not finite"}};
+    record.step = step;
+    record.label = point->label;
+    record.skipped = "weights are not finite";
   }
-  log_.append(record);
+  log_.append(record.to_json());
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -100,10 +102,12 @@ void ProbeCallback::on_end(std::int64_t step, runs::RunStatus status) {
   if (status != runs::RunStatus::kDiverged) return;
   const auto& points = probe_->points();
   std::int64_t skipped = std::count_if(points.begin(), points.end(), [&](const auto& p) { return p.step >= step; });
-  log_.append({{"step", step},
-                {"label", "stopped"},
-                {"probing_stopped", "the run diverged at step " + std::to_string(step - 1) + "; " +
-                                        std::to_string(skipped) + " later probe points were not measured"}});
+  runs::CurvatureRecord marker;
+  marker.step = step;
+  marker.label = "stopped";
+  marker.probing_stopped = "the run diverged at step " + std::to_string(step - 1) + "; " + std::to_string(skipped) +
+                           " later probe points were not measured";
+  log_.append(marker.to_json());
 }
 
 }  // namespace curvtrack::runner

@@ -10,6 +10,7 @@
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
+#include "json_fields.hpp"
 
 namespace curvtrack::runs {
 namespace {
@@ -20,65 +21,12 @@ const std::array<std::pair<RunStatus, std::string>, 5> kStatusNames = {{{RunStat
                                                                         {RunStatus::kFailed, "failed"},
                                                                         {RunStatus::kPreempted, "preempted"}}};
 
-// Reads the fields of one JSON object, naming the file and the field when a type is wrong.
-class FieldReader {
- public:
-  FieldReader(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {}
-
-  template <typename T>
-  void read(const char* key, std::optional<T>& field) const {
-    if (!object_.contains(key) || object_[key].is_null()) return;
-    field = checked<T>(key);
-  }
-
-  template <typename T>
-  T checked(const char* key) const {
-    const nlohmann::json& value = object_[key];
-    bool ok = false;
-    const char* type = "";
-    if constexpr (std::is_same_v<T, std::string>) {
-      ok = value.is_string(), type = "a string";
-    } else if constexpr (std::is_integral_v<T>) {
-      ok = value.is_number_integer(), type = "an integer";
-    } else {
-      ok = value.is_number(), type = "a number";
-    }
-    if (!ok) throw core::DataError(where_ + ": \"" + key + "\" is " + value.dump().substr(0, 40) + ", not " + type);
-    return value.get<T>();
-  }
-
-  // A nested object ("run", "model", ...): a reader for it, or none when absent.
-  std::optional<FieldReader> object(const char* key) const {
-    if (!object_.contains(key) || object_[key].is_null()) return std::nullopt;
-    if (!object_[key].is_object()) {
-      throw core::DataError(where_ + ": \"" + key + "\" is " + object_[key].dump().substr(0, 40) + ", not an object");
-    }
-    return FieldReader(object_[key], where_ + ": \"" + key + "\"");
-  }
-
-  template <typename T>
-  T value_or(const char* key, T fallback) const {
-    std::optional<T> field;
-    read(key, field);
-    return field.value_or(fallback);
-  }
-
- private:
-  const nlohmann::json& object_;
-  std::string where_;
-};
-
 // The keys MetaRecord reads; anything else is kept in `other`.
 const char* const kKnownKeys[] = {"status", "created", "started", "ended", "processes", "git_revision",
                                   "curvtrack_version", "libtorch", "threads", "device", "environment", "run",
                                   "total_steps", "schedule", "optimizer", "model", "data", "ranks", "lr_max_chosen",
                                   "lrfind_rule", "resumed_from_step", "checkpoint_step", "steps_done",
                                   "stop_reason", "error", "train_seconds", "probe_seconds", "probe_over_train"};
-
-template <typename T>
-void put(nlohmann::json& out, const char* key, const std::optional<T>& field) {
-  if (field) out[key] = *field;
-}
 
 }  // namespace
 

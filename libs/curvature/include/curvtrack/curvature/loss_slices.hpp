@@ -7,6 +7,8 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include "curvtrack/runs/curvature_record.hpp"
 #include <string>
 #include <vector>
 
@@ -77,9 +79,9 @@ Slice2d loss_slice_2d(models::Network& network, const at::Tensor& inputs, const 
 /// weights). Throws std::invalid_argument for a length mismatch.
 std::vector<at::Tensor> unflatten_like(const Eigen::VectorXd& flat, models::Network& network);
 
-/// {"direction", "alphas", "losses"}; non-finite losses are written as null.
-nlohmann::json slice_json(const Slice1d& slice);
-/// {"alphas", "betas", "losses": [[...] per alpha]}; non-finite losses are written as null.
-nlohmann::json slice_json(const Slice2d& slice);
+/// The slice as recorded: direction, alphas, losses (non-finite losses are written as null).
+runs::Slice1dRecord slice_record(const Slice1d& slice);
+/// The plane as recorded: alphas, betas, losses[i][j] at (alphas[i], betas[j]).
+runs::Slice2dRecord slice_record(const Slice2d& slice);
 
 }  // namespace curvtrack::curvature

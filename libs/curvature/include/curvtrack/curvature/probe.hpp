@@ -83,7 +83,7 @@ class CurvatureProbe {
 
   /// Probes `network` (in the dtype it is in; BatchNorm statistics are re-estimated on the
   /// probe set in eval mode) and returns the record. Modifies only BatchNorm buffers.
-  nlohmann::json measure(models::Network& network, const StepContext& context);
+  runs::CurvatureRecord measure(models::Network& network, const StepContext& context);
 
   /// Eigenvectors kept for the next warm start (for checkpoints), one tensor [k, n] or none.
   std::vector<at::Tensor> state() const;
@@ -101,9 +101,9 @@ class CurvatureProbe {
   // The Hessian operator of `set` at the network, over this rank's share of it.
   HvpOperator hessian_of(models::Network& network, const data::Dataset& set) const;
 
-  nlohmann::json measure_test_hessian(models::Network& network, std::uint64_t seed);
-  nlohmann::json measure_sharpnesses(models::Network& network);
-  nlohmann::json measure_slices(models::Network& network);
+  runs::TestHessianRecord measure_test_hessian(models::Network& network, std::uint64_t seed);
+  void measure_sharpnesses(models::Network& network, runs::CurvatureRecord& record);
+  void measure_slices(models::Network& network, runs::CurvatureRecord& record);
 
   ProbeOptions options_;
   data::Dataset train_probe_;
@@ -115,6 +115,6 @@ class CurvatureProbe {
 };
 
 /// Global and per-parameter L2 norms of the network's weights.
-nlohmann::json weight_norms(models::Network& network);
+runs::WeightNorms weight_norms(models::Network& network);
 
 }  // namespace curvtrack::curvature

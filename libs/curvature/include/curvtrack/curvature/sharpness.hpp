@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+
+#include "curvtrack/runs/curvature_record.hpp"
 #include <string>
 #include <vector>
 
@@ -65,8 +67,8 @@ struct SharpnessResult {
   std::vector<at::Tensor> perturbation;
   SharpnessOptions options;           ///< the options used (step_size resolved)
 
-  /// Every option plus the measured values, as one JSON object.
-  nlohmann::json settings() const;
+  /// Every option plus the measured values, as recorded.
+  runs::SharpnessRecord record() const;
 };
 
 /// Maximises L(w+e) over the set the options name, by projected gradient ascent in the rescaled

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "curvtrack/core/options.hpp"
+#include "curvtrack/runs/curvature_record.hpp"
 
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/slq.hpp"
@@ -43,35 +45,44 @@ void parse_density_shape(const std::string& text, const std::string& what, int& 
 /// The inverse of parse_density_shape.
 std::string density_shape_text(int steps, int runs);
 
-/// Called after each measure with its name, for progress lines.
-using MeasureCallback = std::function<void(const std::string& measure, const nlohmann::json& result)>;
+/// What measure_spectrum measured; each part is set when it was requested.
+struct SpectrumMeasures {
+  std::optional<runs::EigenRecord> top;
+  std::optional<runs::EigenRecord> bottom;
+  std::optional<runs::TraceRecord> trace;
+  std::optional<runs::DensityRecord> esd;
+  /// {"top":…, "bottom":…, "trace":…, "esd":…} with the parts that are set.
+  nlohmann::json to_json() const;
+};
+
+/// Called after each measure with its name ("top", "bottom", "trace", "esd") and the measures
+/// so far, for progress lines.
+using MeasureCallback = std::function<void(const std::string& measure, const SpectrumMeasures& measures)>;
 
 /// Checks the request against the operator size; throws core::UsageError naming the value.
 void check_request(const SpectrumRequest& request, std::int64_t parameters);
 
-/// JSON for an eigen-solver result (values, true residuals, relative residuals, status, HVPs).
-nlohmann::json eigen_json(const linalg::EigenResult& result, const linalg::EigenOptions& options,
-                          double seconds);
-/// JSON for a trace estimate (value, standard error, samples, HVPs).
-nlohmann::json trace_json(const linalg::TraceEstimate& estimate, double seconds);
-/// JSON for an SLQ density (raw nodes and weights per run, broadened density, sigma, HVPs).
-nlohmann::json density_json(const linalg::SlqResult& result, const linalg::SlqOptions& options,
-                            double seconds);
+/// An eigen-solver result as recorded (values, true residuals, relative residuals, status, HVPs).
+runs::EigenRecord eigen_record(const linalg::EigenResult& result, const linalg::EigenOptions& options, double seconds);
+/// A trace estimate as recorded (value, standard error, samples, HVPs).
+runs::TraceRecord trace_record(const linalg::TraceEstimate& estimate, double seconds);
+/// An SLQ density as recorded (raw nodes and weights per run, broadened density, sigma, HVPs).
+runs::DensityRecord density_record(const linalg::SlqResult& result, const linalg::SlqOptions& options, double seconds);
 
-/// Runs every requested measure on `op`; returns {"top":…, "bottom":…, "trace":…, "esd":…}.
-/// `top`, when given, receives the top solve's result (values, and vectors for the next warm start).
+/// Runs every requested measure on `op`. `top`, when given, receives the top solve's result
+/// (values, and vectors for the next warm start).
 template <class Op>
-nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
-                                const MeasureCallback& on_measure = {}, linalg::EigenResult* top = nullptr) {
+SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, const MeasureCallback& on_measure = {},
+                                  linalg::EigenResult* top = nullptr) {
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
   };
-  auto report = [&](const std::string& name, const nlohmann::json& result) {
-    if (on_measure) on_measure(name, result);
-  };
   check_request(request, op.rows());
-  nlohmann::json out = nlohmann::json::object();
+  SpectrumMeasures out;
+  auto report = [&](const std::string& name) {
+    if (on_measure) on_measure(name, out);
+  };
   double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
   auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
     if (k <= 0) return;
@@ -86,20 +97,21 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
     if (largest) options.warm_start = request.warm_top;
     auto start = Clock::now();
     linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
-    out[name] = eigen_json(result, options, seconds_since(start));
-    if (request.record_warm_start) out[name]["warm_started"] = largest && !request.warm_top.empty();
+    runs::EigenRecord record = eigen_record(result, options, seconds_since(start));
+    if (request.record_warm_start) record.warm_started = largest && !request.warm_top.empty();
+    (largest ? out.top : out.bottom) = std::move(record);
     // A non-finite lambda_max leaves the scale at 0 (near-zero bottom values then use eps).
     if (largest && result.values.size() > 0 && std::isfinite(result.values[0])) scale = std::abs(result.values[0]);
     if (largest && top != nullptr) *top = std::move(result);
-    report(name, out[name]);
+    report(name);
   };
   eigen("top", request.top_k, linalg::Spectrum::kLargest);
   eigen("bottom", request.bottom_k, linalg::Spectrum::kSmallest);
   if (request.trace != linalg::TraceMethod::kNone) {
     auto start = Clock::now();
     linalg::TraceEstimate estimate = linalg::estimate_trace(op, request.trace, request.trace_samples, request.seed + 1);
-    out["trace"] = trace_json(estimate, seconds_since(start));
-    report("trace", out["trace"]);
+    out.trace = trace_record(estimate, seconds_since(start));
+    report("trace");
   }
   if (request.esd_steps > 0) {
     linalg::SlqOptions options;
@@ -108,8 +120,8 @@ nlohmann::json measure_spectrum(const Op& op, const SpectrumRequest& request,
     options.seed = request.seed + 2;
     auto start = Clock::now();
     linalg::SlqResult result = linalg::slq(op, options);
-    out["esd"] = density_json(result, options, seconds_since(start));
-    report("esd", out["esd"]);
+    out.esd = density_record(result, options, seconds_since(start));
+    report("esd");
   }
   return out;
 }

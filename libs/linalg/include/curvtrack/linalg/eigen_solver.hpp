@@ -49,6 +49,15 @@ struct EigenOptions {
   void check(Eigen::Index n) const;
 };
 
+/// How an eigen-solve ended (as Spectra's CompInfo): converged, or why not.
+enum class EigenOutcome {
+  kConverged,       ///< every true residual met tol
+  kRoundingFloor,   ///< the Krylov estimates met tol but the true residuals cannot (the products' rounding)
+  kBudgetSpent,     ///< max_products was spent first
+  kRestartsSpent,   ///< the restarted solver ran out of restarts
+  kBasisFull,       ///< the unrestarted basis is full and too little budget is left to go on
+};
+
 /// Eigenpairs with their true residuals and the cost of computing them.
 struct EigenResult {
   Eigen::VectorXd values;     ///< descending for kLargest, ascending for kSmallest
@@ -56,11 +65,12 @@ struct EigenResult {
   /// ||A v - lambda v||_2 after the solve: from fresh products (kRestarted) or, for kLanczos, from
   /// the stored products, A (Q s) = (A Q) s, which equals a fresh product up to rounding.
   Eigen::VectorXd residuals;
-  bool converged = false;     ///< every pair met tol
+  bool converged = false;     ///< every pair met tol (outcome == kConverged)
+  EigenOutcome outcome = EigenOutcome::kConverged;
   std::int64_t products = 0;  ///< operator products, residual check included
   int lanczos_steps = 0;      ///< steps of the unrestarted basis (kLanczos)
   std::int64_t restarts = 0;  ///< implicit restarts performed (kRestarted, or kLanczos continued by it)
-  std::string status;         ///< "converged" or "not converged: <why>"
+  std::string status;         ///< the outcome in words for files: "converged" or "not converged: <why, with numbers>"
 };
 
 /// The Krylov subspace size used when EigenOptions::ncv is 0 (tuned for few products at tol 1e-8).

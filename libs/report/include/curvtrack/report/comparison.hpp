@@ -48,7 +48,7 @@ struct MeasureInfo {
 const std::vector<MeasureInfo>& measure_catalog();
 
 /// Measures of one record; `metrics` supplies test metrics for records without a test probe.
-ProbeMeasures probe_measures(const nlohmann::json& record, std::int64_t total_steps,
+ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t total_steps,
                              const std::vector<runs::MetricsRow>& metrics = {});
 
 /// Measured probes of a run in step order (records skipped for non-finite weights dropped).
@@ -68,19 +68,24 @@ struct ProbePair {
   double target_loss = 0; ///< equal-loss alignment: the loss both reached (NaN otherwise)
 };
 
-/// Runs of two arms paired by seed at one alignment.
-struct AlignedPairs {
-  std::string key;                   ///< "end", "peak", "equal_loss"
-  std::string title;                 ///< e.g. "at equal steps (end of training)"
-  std::vector<ProbePair> pairs;      ///< ascending seed
-  std::vector<std::string> excluded; ///< "seed 3: onecycle diverged", one line per dropped seed
-};
-
 /// Where a probe is taken for a given alignment.
 enum class Alignment {
   kEnd,        ///< the probe labelled "end", else the last probe
   kPeak,       ///< both at the step of arm b's "peak" probe (arm a's when b has none)
   kEqualLoss,  ///< first probe with train_probe.loss <= the larger of the two end losses
+};
+
+/// The alignment's name in tables and file names: "end", "peak", "equal_loss".
+const char* alignment_key(Alignment alignment);
+
+/// Runs of two arms paired by seed at one alignment.
+struct AlignedPairs {
+  Alignment alignment = Alignment::kEnd;
+  std::string title;                 ///< e.g. "at equal steps (end of training)"
+  std::vector<ProbePair> pairs;      ///< ascending seed
+  std::vector<std::string> excluded; ///< "seed 3: onecycle diverged", one line per dropped seed
+  /// alignment_key(alignment).
+  const char* key() const { return alignment_key(alignment); }
 };
 
 /// Pairs runs of arm a and arm b (same seed) at `alignment`; runs not usable_for_comparison,

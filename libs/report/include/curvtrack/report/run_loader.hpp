@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/runs/curvature_record.hpp"
 #include "curvtrack/runs/meta.hpp"
 #include "curvtrack/runs/metrics_table.hpp"
 
@@ -26,7 +27,7 @@ struct LoadedRun {
   runs::MetaRecord meta;                       ///< meta.json as read
   std::map<std::string, std::string> config;   ///< config.ini as "section.key" -> value
   std::vector<runs::MetricsRow> metrics;       ///< metrics.csv rows (empty when absent)
-  std::vector<nlohmann::json> curvature;       ///< curvature.jsonl records in file order
+  std::vector<runs::CurvatureRecord> curvature;  ///< curvature.jsonl records in step order (stop markers aside)
   std::string probing_stopped;                 ///< the "probing_stopped" message of a diverged run
   std::vector<runs::MetricsRow> lrfind;        ///< lrfind.csv rows (iteration, lr, loss, smoothed, accuracy)
   nlohmann::json lrfind_meta;                  ///< lrfind.json; null when absent

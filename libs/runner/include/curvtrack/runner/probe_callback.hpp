@@ -25,7 +25,7 @@ class RunProbe {
   /// Writes probe.txt (the probe-set indices) into the run directory.
   void write_listing(const runs::RunDirectory& run) const;
   /// Measures `network` as it is at `step` and returns the record.
-  nlohmann::json measure(std::int64_t step, const std::string& label, models::Network& network);
+  runs::CurvatureRecord measure(std::int64_t step, const std::string& label, models::Network& network);
   /// The configured probe points.
   const std::vector<curvature::ProbePoint>& points() const { return points_; }
   /// Warm-start state, for checkpoints.

@@ -5,7 +5,7 @@
 
 #include "curvtrack/core/progress.hpp"
 
-namespace curvtrack::tool {
+namespace curvtrack::runner {
 
 /// Forwards to `op` and updates `progress` with the running product count.
 template <class Op>
@@ -25,4 +25,4 @@ class ProgressOperator {
   core::Progress& progress_;
 };
 
-}  // namespace curvtrack::tool
+}  // namespace curvtrack::runner

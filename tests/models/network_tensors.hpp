@@ -1,5 +1,5 @@
 #pragma once
-// Small helpers shared by the models tests.
+// Named parameters and buffers and tensor differences, shared by the models tests.
 
 #include <ATen/ATen.h>
 
