@@ -154,11 +154,28 @@ int run_bench(const Arguments& arguments) {
   add_runtime_options(options, runtime);
   po::variables_map values;
   if (!parse_arguments("bench", arguments, options, values)) return 0;
-  if (repeats < 1) throw core::UsageError("--repeats must be >= 1");
+  if (repeats < 1) throw core::UsageError("--repeats " + std::to_string(repeats) + " must be >= 1");
+  // The solver comparison runs k = 1 and k = 5; the restarted solver needs k < ncv <= parameters.
+  constexpr int kLargestK = 5;
+  if (ncv != 0 && ncv <= kLargestK) {
+    throw core::UsageError("--ncv " + std::to_string(ncv) + ": the restarted solver needs more vectors than " +
+                           "eigenvalues, and bench asks for up to " + std::to_string(kLargestK) + "; give --ncv " +
+                           std::to_string(kLargestK + 1) + " or more (at most the parameter count), or 0 for automatic");
+  }
+  if (!(tol > 0) || !std::isfinite(tol)) {
+    throw core::UsageError("--tol " + std::to_string(tol) + " must be a positive number (e.g. 1e-8)");
+  }
+  if (batch_size < 1) throw core::UsageError("--batch-size " + std::to_string(batch_size) + " must be >= 1");
   setup_options.device = runtime.device;
   int threads = runner::apply_threads(runtime.threads);
   runner::ProbeSetup setup = runner::load_probe_setup(setup_options);
   models::Network& network = *setup.network;
+  const std::int64_t parameter_count = models::parameter_count(network);
+  if (ncv > parameter_count || parameter_count <= kLargestK) {
+    throw core::UsageError("--model " + setup_options.model + " has " + std::to_string(parameter_count) +
+                           " parameters: bench needs more than " + std::to_string(kLargestK) +
+                           (ncv > parameter_count ? " and at least --ncv " + std::to_string(ncv) : std::string()));
+  }
   const at::Tensor& inputs = setup.probe.images;
   const at::Tensor& labels = setup.probe.labels;
   std::printf("bench: %s, %lld parameters, %lld examples, %s, %d threads, median of %d\n",

@@ -9,6 +9,7 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/runner/lr_finder_outputs.hpp"
@@ -47,6 +48,13 @@ int run_lrfind(const Arguments& arguments) {
     throw core::UsageError("--rule '" + rule + "' is not one of " + core::join(rules));
   }
   if (!values["device"].defaulted()) command.assignments.push_back("train.device=" + command.runtime.device);
+  // Before the sweep: the folder must be one and its files regular (or absent).
+  if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
+    throw core::DataError("--out " + out + " exists and is not a folder");
+  }
+  for (const char* name : {runner::kLrFinderCsv, runner::kLrFinderJson, "lrfind.gp", "lrfind.png", "lrfind.svg"}) {
+    core::check_output_file(std::filesystem::path(out) / name);
+  }
 
   // The output folder is not a run: reusing it (an earlier lrfind's files) must not be refused,
   // which prepare_run only allows when resuming. A run directory given as --out lends its config.
@@ -67,7 +75,9 @@ int run_lrfind(const Arguments& arguments) {
   if (values.count("stop-factor") != 0U) finder.stop_factor = values["stop-factor"].as<double>();
 
   runner::LrFinderRecord record = runner::run_lr_finder_for(prepared, resources, finder, rule);
-  std::filesystem::create_directories(out);
+  std::error_code created;
+  std::filesystem::create_directories(out, created);
+  if (created) throw core::DataError("cannot create --out " + out + ": " + created.message());
   std::vector<std::string> warnings = runner::write_lr_finder_outputs(out, record);
   if (!command.runtime.quiet) {
     for (const auto& warning : warnings) std::fprintf(stderr, "lrfind: warning: %s\n", warning.c_str());

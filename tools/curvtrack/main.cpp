@@ -1,5 +1,7 @@
 // curvtrack: one executable, one source file per subcommand.
 
+#include <c10/util/Exception.h>
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -58,8 +60,11 @@ int main(int argc, char** argv) {
   try {
     return found->second.run(curvtrack::tool::Arguments(argv + 2, argv + argc));
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "curvtrack %s: error: %s\n", name.c_str(),
-                 curvtrack::core::one_line(error.what()).c_str());
+    // LibTorch errors carry a backtrace in what(): never print it.
+    const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+    std::string message = curvtrack::core::without_backtrace(torch_error != nullptr ? torch_error->what_without_backtrace()
+                                                                                      : error.what());
+    std::fprintf(stderr, "curvtrack %s: error: %s\n", name.c_str(), message.c_str());
     return static_cast<int>(curvtrack::core::exit_code_for(error));
   }
 }

@@ -2,9 +2,12 @@
 // [schedule] section of a config file and/or --set, for checking a schedule before training.
 
 #include <boost/program_options.hpp>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,7 +60,19 @@ int run_schedule(const Arguments& arguments) {
   if (!config.has("train.steps")) throw core::UsageError("no step count: give --steps N or train.steps in the config");
 
   auto schedule = schedules::make_schedule(config.section("schedule"), config.get_int("train.steps"));
+  // Rows are streamed in chunks: memory stays bounded whatever the step count (a table of 10^11
+  // steps is terabytes; it fails on a full disk or file size limit, exit 3, not in the allocator).
+  std::optional<core::AtomicFile> file;
+  if (!out.empty()) file.emplace(out);
+  auto emit = [&](const std::string& chunk) {
+    if (file) {
+      file->write(chunk);
+    } else if (!std::cout.write(chunk.data(), static_cast<std::streamsize>(chunk.size()))) {
+      throw core::DataError(std::string("cannot write the schedule to stdout: ") + std::strerror(errno));
+    }
+  };
   std::string csv = "step,lr,momentum\n";
+  constexpr std::size_t kChunk = 1 << 16;
   char row[96];
   for (std::int64_t step = 0; step < schedule->total_steps(); ++step) {
     schedules::ScheduleValue value = schedule->at(step);
@@ -65,11 +80,16 @@ int run_schedule(const Arguments& arguments) {
     int length = value.momentum ? std::snprintf(row, sizeof row, "%" PRId64 ",%.17g,%.17g\n", step, value.lr, *value.momentum)
                                 : std::snprintf(row, sizeof row, "%" PRId64 ",%.17g,\n", step, value.lr);
     csv.append(row, static_cast<std::size_t>(length));
+    if (csv.size() >= kChunk) {
+      emit(csv);
+      csv.clear();
+    }
   }
-  if (out.empty()) {
-    std::cout << csv << std::flush;
+  emit(csv);
+  if (!file) {
+    if (!std::cout.flush()) throw core::DataError(std::string("cannot write the schedule to stdout: ") + std::strerror(errno));
   } else {
-    core::write_file_atomically(out, csv);
+    file->commit();
     std::fprintf(stderr, "%s: %" PRId64 " steps of %s\n", out.c_str(), schedule->total_steps(),
                  schedule->describe().c_str());
   }

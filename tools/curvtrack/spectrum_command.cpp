@@ -125,6 +125,7 @@ int run_spectrum(const Arguments& arguments) {
       throw core::UsageError("--out " + out + ": " + folder.string() +
                              (std::filesystem::exists(folder) ? " is not a folder" : " does not exist"));
     }
+    core::check_output_file(out);  // before the work: only a regular file is ever replaced
   }
 
   std::unique_ptr<ranks::ProcessGroup> ranks = runner::join_ranks(runtime.dist_timeout);

@@ -1,5 +1,7 @@
 #include "curvtrack/models/model_spec.hpp"
 
+#include <cmath>
+
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 
@@ -140,6 +142,51 @@ ResNetSpec parse_resnet_spec(const std::string& spec) {
     throw core::UsageError("model spec '" + spec + "': need classes >= 2");
   }
   return resnet;
+}
+
+double stored_scalars(const MlpSpec& spec) {
+  double scalars = 0;
+  for (std::size_t i = 0; i + 1 < spec.widths.size(); ++i) {
+    scalars += static_cast<double>(spec.widths[i]) * static_cast<double>(spec.widths[i + 1]) +
+               static_cast<double>(spec.widths[i + 1]);
+  }
+  return scalars;
+}
+
+namespace {
+
+// A 3x3 conv (weights and an optional bias) and, with BatchNorm, its weight, bias, running mean
+// and variance and batch count.
+double conv_scalars(double in, double out, bool bias, bool batch_norm) {
+  return 9 * in * out + (bias ? out : 0) + (batch_norm ? 4 * out + 1 : 0);
+}
+
+}  // namespace
+
+double stored_scalars(const CnnSpec& spec) {
+  double scalars = 0, channels = static_cast<double>(spec.in_channels), side = static_cast<double>(spec.side);
+  for (std::int64_t out : spec.channels) {
+    scalars += conv_scalars(channels, static_cast<double>(out), true, spec.batch_norm);
+    channels = static_cast<double>(out);
+    side = std::floor(side / 2);
+  }
+  const double classes = static_cast<double>(spec.classes);
+  return scalars + channels * side * side * classes + classes;
+}
+
+double stored_scalars(const ResNetSpec& spec) {
+  const double blocks = static_cast<double>((spec.depth - 2) / 6), width = static_cast<double>(spec.width);
+  const bool bias = !spec.batch_norm;
+  double scalars = conv_scalars(static_cast<double>(spec.in_channels), width, bias, spec.batch_norm);
+  double channels = width;
+  for (double out : {width, 2 * width, 4 * width}) {
+    // The first block of a stage maps channels -> out, the others out -> out; two convs each.
+    scalars += conv_scalars(channels, out, bias, spec.batch_norm) + conv_scalars(out, out, bias, spec.batch_norm);
+    scalars += (blocks - 1) * 2 * conv_scalars(out, out, bias, spec.batch_norm);
+    channels = out;
+  }
+  const double classes = static_cast<double>(spec.classes);
+  return scalars + channels * classes + classes;
 }
 
 }  // namespace curvtrack::models

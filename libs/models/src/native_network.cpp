@@ -124,7 +124,7 @@ void NativeNetwork::load(const std::filesystem::path& path) {
     torch::load(module_, path.string());
   } catch (const c10::Error& error) {
     throw core::DataError("cannot load weights from " + path.string() + " into " + spec_ + ": " +
-                          core::one_line(error.what_without_backtrace()));
+                          core::without_backtrace(error.what_without_backtrace()));
   }
 }
 

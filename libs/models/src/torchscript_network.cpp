@@ -18,10 +18,10 @@ torch::jit::Module load_module(const std::filesystem::path& path) {
     return torch::jit::load(path.string());
   } catch (const c10::Error& error) {
     throw core::DataError("cannot load TorchScript model " + path.string() + ": " +
-                          core::one_line(error.what_without_backtrace()));
+                          core::without_backtrace(error.what_without_backtrace()));
   } catch (const std::exception& error) {
     throw core::DataError("cannot load TorchScript model " + path.string() + ": " +
-                          core::one_line(error.what()));
+                          core::without_backtrace(error.what()));
   }
 }
 

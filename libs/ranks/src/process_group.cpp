@@ -48,7 +48,7 @@ c10::intrusive_ptr<c10d::Store> open_store(const RankEnvironment& environment, s
                                              : "rank 0's rendezvous store did not answer at ";
     throw std::runtime_error("rank " + std::to_string(environment.rank) + ": " + role + where(environment) +
                              " within " + std::to_string(timeout.count()) + " s (" +
-                             core::one_line(error.what()).substr(0, 200) + ")");
+                             core::without_backtrace(error.what()).substr(0, 200) + ")");
   }
 }
 
@@ -136,7 +136,7 @@ void ProcessGroup::sum(at::Tensor& tensor) const {
     connection_->group->allreduce(tensors)->wait();
   } catch (const std::exception& error) {
     throw std::runtime_error("rank " + std::to_string(rank()) + ": all-reduce over " + std::to_string(ranks()) +
-                             " ranks failed (a rank stopped or timed out): " + core::one_line(error.what()).substr(0, 300));
+                             " ranks failed (a rank stopped or timed out): " + core::without_backtrace(error.what()).substr(0, 300));
   }
   if (!host.is_same(tensor)) tensor.copy_(host);
 #endif

@@ -119,6 +119,8 @@ bool usable_for_comparison(const LoadedRun& run, std::string* why_not) {
   std::string why;
   if (run.status != "completed") {
     why = run.status == "diverged" ? "diverged" : "status " + run.status;
+  } else if (!run.damage.empty()) {
+    why = "damaged (" + run.damage.front() + ")";
   } else if (probe_trajectory(run).empty()) {
     why = "no curvature probes";
   }

@@ -158,8 +158,8 @@ std::vector<std::string> run_row(const LoadedRun& run) {
   if (run.meta.error) add(*run.meta.error);
   for (const auto& note : run.notes) add(note);
   std::string why;
-  if (!usable_for_comparison(run, &why)) add("not compared: " + why);
-  bool show_end = end != nullptr && run.status == "completed";
+  if (!usable_for_comparison(run, &why)) add("not compared: " + (run.damage.empty() ? why : "damaged"));
+  bool show_end = end != nullptr && run.status == "completed" && run.damage.empty();  // a damaged run's end is unknown
   return {run.arm, std::to_string(run.seed), run.status, steps,
           show_end ? fmt(end->lambda_max) : "-", show_end ? fmt(end->trace) : "-",
           show_end ? fmt(end->train_loss) : "-", fmt(last_metric(run, "test_accuracy")), core::join(notes, "; "),

@@ -6,6 +6,7 @@
 
 #include "arms.hpp"
 #include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
 #include "figure_set.hpp"
@@ -72,6 +73,15 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   options.check();
   fs::path out = fs::absolute(options.out).lexically_normal();
   if (out.filename().empty()) out = out.parent_path();
+  std::error_code link_error;
+  if (fs::is_symlink(out, link_error)) {  // the folder it names is replaced, never the link by a folder
+    std::error_code error;
+    if (!fs::is_directory(out, error)) {
+      throw core::UsageError("--out " + out.string() + " is a symbolic link to " + fs::read_symlink(out, error).string() +
+                             ", which is not a folder");
+    }
+    out = fs::canonical(out, error);
+  }
   check_replaceable(out);
 
   ReportResult result;
@@ -79,6 +89,11 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
   RunSet set = load_runs(run_dirs);
   result.runs = std::move(set.runs);
   result.skipped = std::move(set.skipped);
+  for (const auto& run : result.runs) {
+    for (const auto& damage : run.damage) {
+      result.warnings.push_back(run.dir.string() + ": damaged: " + damage + "; left out of the comparisons");
+    }
+  }
   const std::vector<std::string> arms = arms_of(result.runs, options.arm_order);
   std::tie(result.baseline, result.compared) = chosen_arms(options, arms);
   if (!result.compared.empty()) {

@@ -51,6 +51,15 @@ void search(const fs::path& dir, int depth, std::vector<fs::path>& found, std::v
   if (found.size() == found_before && has_run_files(dir)) skipped.push_back({dir, "no meta.json"});
 }
 
+// Bytes after the last newline of a file (0: none, or no file): a torn last record.
+std::size_t torn_bytes(const fs::path& path) {
+  std::error_code error;
+  if (!fs::is_regular_file(path, error)) return 0;
+  const std::string text = core::read_file(path);
+  const std::size_t last_newline = text.rfind('\n');
+  return last_newline == std::string::npos ? text.size() : text.size() - last_newline - 1;
+}
+
 }  // namespace
 
 std::map<std::string, std::string> read_ini(const fs::path& path) {
@@ -132,6 +141,19 @@ LoadedRun load_run(const fs::path& dir) {
   } else if (!run.metrics.empty() && run.metrics.back().count("step") != 0U) {
     run.total_steps = static_cast<std::int64_t>(run.metrics.back().at("step"));
     run.notes.push_back("no total_steps in meta.json; using the last logged step");
+  }
+
+  // A torn last line is what a crash leaves in a running run, and its resume drops it; in a
+  // completed run nothing will: the record that ended training is lost, and the last complete
+  // one is not the end of training.
+  if (run.status == "completed") {
+    for (const fs::path& file : {layout.curvature(), layout.metrics()}) {
+      if (std::size_t torn = torn_bytes(file); torn > 0) {
+        run.damage.push_back(file.filename().string() + " ends in a torn record (" + std::to_string(torn) +
+                             " bytes after the last newline) although the run completed");
+        run.notes.push_back("damaged: " + run.damage.back());
+      }
+    }
   }
 
   if (fs::exists(layout.lrfind())) {

@@ -106,7 +106,8 @@ void write_trajectory_tables(const fs::path& dir, const std::vector<const Loaded
   for (const LoadedRun* run : runs) {
     auto probes = probe_trajectory(*run);
     for (const auto& probe : probes) trajectory.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, probe));
-    if (const ProbeMeasures* end = end_probe(probes)) rows.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, *end));
+    const ProbeMeasures* end = run->damage.empty() ? end_probe(probes) : nullptr;  // a damaged run's end is unknown
+    if (end != nullptr) rows.push_back(probe_row({run->arm, std::to_string(run->seed), run->status}, *end));
   }
   core::write_file_atomically(dir / "end_measures.csv", csv_text(rows));
   core::write_file_atomically(dir / "probe_trajectories.csv", csv_text(trajectory));

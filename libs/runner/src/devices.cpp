@@ -44,6 +44,9 @@ c10::ScalarType scalar_type(Precision precision) {
   return precision == Precision::kFloat64 ? c10::kDouble : c10::kFloat;
 }
 
+// Oversubscription beyond this many threads per core only slows a run down.
+constexpr int kThreadsPerCore = 4;
+
 int apply_threads(int threads) {
   if (threads < 0) throw core::UsageError("--threads must be >= 0 (0: all cores), got " + std::to_string(threads));
   int local_ranks = 1;
@@ -53,6 +56,11 @@ int apply_threads(int threads) {
     // A malformed rank environment is reported when the ranks join.
   }
   int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  if (threads > kThreadsPerCore * cores) {  // each is a real thread: 100000 would exhaust the machine
+    throw core::UsageError("--threads " + std::to_string(threads) + " is more than " + std::to_string(kThreadsPerCore) +
+                           " x the " + std::to_string(cores) + " cores of this machine: give at most " +
+                           std::to_string(kThreadsPerCore * cores) + " (0: all cores)");
+  }
   int wanted = threads > 0 ? threads : std::max(1, cores / std::max(1, local_ranks));
   at::set_num_threads(wanted);
   return at::get_num_threads();

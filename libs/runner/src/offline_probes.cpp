@@ -62,6 +62,7 @@ OfflineProbeSummary probe_checkpoints(const OfflineProbeRequest& request) {
 
   std::vector<runs::CurvatureRecord> records;
   std::set<std::int64_t> done;
+  core::check_output_file(prepared.run.curvature());  // before the probes: it is rewritten at the end
   if (std::filesystem::exists(prepared.run.curvature())) {
     records = runs::read_curvature_records(prepared.run.curvature());
     for (const auto& record : records) done.insert(record.step);

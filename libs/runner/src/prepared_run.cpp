@@ -106,7 +106,8 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
   resources.network = models::make_network(options.model.spec, options.run.seed);
   resources.network->to(device, dtype);
   models::check_classifier_output(*resources.network, resources.train.images.slice(0, 0, 2).to(device, dtype),
-                                  resources.train.num_classes);
+                                  resources.train.num_classes,
+                                  options.curvature.enabled() ? models::Derivatives::kSecond : models::Derivatives::kFirst);
   resources.network->set_training(true);
   resources.optimizer = train::make_optimizer(resources.network->parameters(), options.optim);
 

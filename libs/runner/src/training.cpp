@@ -132,7 +132,7 @@ TrainingResult train_run(PreparedRun& prepared, RunResources& resources, const r
     result.outcome = train::train(setup, metrics, state, trainer, callbacks);
   } catch (const std::exception& error) {
     meta.record().status = runs::RunStatus::kFailed;
-    meta.record().error = core::one_line(error.what());
+    meta.record().error = models::error_message(error);  // one line, no LibTorch backtrace
     meta.record().ended = runs::utc_now();
     try {
       meta.save();

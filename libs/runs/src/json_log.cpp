@@ -27,6 +27,7 @@ nlohmann::json parse_record(const std::string& line, const std::filesystem::path
 }  // namespace
 
 JsonLog::JsonLog(std::filesystem::path path, std::optional<std::int64_t> resume_step) : path_(std::move(path)) {
+  core::check_output_file(path_);  // before reading: a FIFO would block, a device would take the records
   if (std::filesystem::exists(path_)) {
     std::string text = core::read_file(path_);
     std::vector<std::string> lines = detail::complete_lines(text);

@@ -42,6 +42,7 @@ MetricsTable::MetricsTable(std::filesystem::path path, std::vector<std::string> 
     : path_(std::move(path)), columns_(std::move(columns)) {
   if (columns_.empty() || columns_.front() != "step") throw std::invalid_argument("metrics columns must start with step");
   std::string header = header_line(columns_);
+  core::check_output_file(path_);  // before reading: a FIFO would block, a device would take the rows
   if (std::filesystem::exists(path_)) {
     std::string text = core::read_file(path_);
     std::vector<std::string> lines = detail::complete_lines(text);

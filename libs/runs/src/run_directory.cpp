@@ -8,18 +8,33 @@
 #include "curvtrack/core/text.hpp"
 
 namespace curvtrack::runs {
+namespace {
+
+// checkpoints/ must be a folder (or absent): anything else there is named, not blamed on the run directory.
+void check_checkpoints_folder(const std::filesystem::path& checkpoints) {
+  std::error_code error;
+  std::filesystem::file_status status = std::filesystem::status(checkpoints, error);
+  if (!std::filesystem::exists(status) || std::filesystem::is_directory(status)) return;
+  const char* kind = std::filesystem::is_regular_file(status) ? " is a regular file, not a folder" : " is not a folder";
+  throw core::DataError(checkpoints.string() + kind +
+                        ": a run keeps its checkpoints in a folder of that name (move it away or use another run directory)");
+}
+
+}  // namespace
 
 std::filesystem::path RunDirectory::checkpoint(std::int64_t step) const {
   return checkpoints() / ("step-" + std::to_string(step) + ".pt");
 }
 
 void RunDirectory::create() const {
+  check_checkpoints_folder(checkpoints());
   std::error_code error;
   std::filesystem::create_directories(checkpoints(), error);
   if (error) throw core::DataError("cannot create run directory " + root_.string() + ": " + error.message());
 }
 
 std::optional<std::int64_t> RunDirectory::latest_step() const {
+  check_checkpoints_folder(checkpoints());
   if (!std::filesystem::exists(latest())) return std::nullopt;
   std::string text = core::trim(core::read_file(latest()));
   std::int64_t step = 0;
@@ -39,6 +54,7 @@ std::optional<std::int64_t> RunDirectory::latest_step() const {
 
 std::vector<std::int64_t> RunDirectory::checkpoint_steps() const {
   std::vector<std::int64_t> steps;
+  check_checkpoints_folder(checkpoints());
   if (!std::filesystem::is_directory(checkpoints())) return steps;
   static const std::regex pattern("step-([0-9]+)\\.pt");
   for (const auto& entry : std::filesystem::directory_iterator(checkpoints())) {

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/runs/meta.hpp"
 
@@ -57,8 +58,9 @@ class StudyLock {
   explicit StudyLock(const fs::path& out) {
     fs::create_directories(out);
     fs::path path = out / ".sweep.lock";
+    core::check_output_file(path);
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+    if (fd_ < 0) throw core::DataError("cannot open " + path.string() + ": " + std::strerror(errno));
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd_);
       throw core::UsageError("another sweep of this study is running (" + path.string() + " is locked)");
@@ -84,8 +86,9 @@ std::string local_time() {
 // Starts one run: its own process group (a terminal's Ctrl-C reaches only the sweep, which
 // forwards one TERM), TERM if the sweep dies, output appended to RUN_DIR/train.log.
 pid_t launch(const std::vector<std::string>& command, const fs::path& log) {
+  core::check_output_file(log);  // a FIFO would block the open, a device would take the log
   int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log.string() + ": " + std::strerror(errno));
+  if (log_fd < 0) throw core::DataError("cannot open " + log.string() + ": " + std::strerror(errno));
   std::string header = "=== curvtrack sweep " + local_time() + ": " + shell_command(command) + "\n";
   if (::write(log_fd, header.data(), header.size()) < 0) { /* the log is best effort */ }
   std::vector<std::string> words = command;
@@ -196,7 +199,14 @@ PoolResult run_local(const Study& study, const std::vector<StudyRun>& runs, cons
       const StudyRun& run = runs[index];
       std::string before = run_state(run.run_dir).word();
       fs::create_directories(run.run_dir);
-      pid_t pid = launch(local_command(study, run, options), run.run_dir / "train.log");
+      pid_t pid = -1;
+      try {
+        pid = launch(local_command(study, run, options), run.run_dir / "train.log");
+      } catch (const core::DataError& error) {  // e.g. train.log is a FIFO: this run fails, the others go on
+        fail(index, error.what());
+        if (progress) std::fprintf(progress, "sweep: failed %s: %s\n", label(run).c_str(), error.what());
+        continue;
+      }
       active[pid] = {index, std::chrono::steady_clock::now()};
       if (progress) {
         std::fprintf(progress, "sweep: start  %s%s\n", label(run).c_str(),

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "curvtrack/core/atomic_file.hpp"
+#include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 
 namespace curvtrack::sweep {
@@ -46,8 +48,9 @@ int run_process(const std::vector<std::string>& argv, const std::filesystem::pat
   std::vector<std::string> words = argv;
   int log_fd = -1;
   if (!log.empty()) {
+    core::check_output_file(log);  // a FIFO would block the open, a device would take the log
     log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd < 0) throw std::runtime_error("cannot open " + log.string() + ": " + std::strerror(errno));
+    if (log_fd < 0) throw core::DataError("cannot open " + log.string() + ": " + std::strerror(errno));
   }
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));

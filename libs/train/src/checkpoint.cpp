@@ -143,7 +143,7 @@ TrainerState load_checkpoint(const std::filesystem::path& path, models::Network&
       state.callback_states.push_back(read_list(archive, "callback" + std::to_string(c)));
     }
   } catch (const c10::Error& error) {
-    throw core::DataError("cannot read checkpoint " + path.string() + ": " + core::one_line(error.what_without_backtrace()));
+    throw core::DataError("cannot read checkpoint " + path.string() + ": " + core::without_backtrace(error.what_without_backtrace()));
   }
   return state;
 }

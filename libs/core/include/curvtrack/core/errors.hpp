@@ -33,4 +33,8 @@ ExitCode exit_code_for(const std::exception& error);
 /// Collapses a (possibly multi-line) message into one line for stderr.
 std::string one_line(const std::string& message);
 
+/// one_line(message) without a LibTorch backtrace: c10::Error::what() appends "Exception
+/// raised from ... (most recent call first): frame #0: ..." to the message, which is cut off.
+std::string without_backtrace(const std::string& message);
+
 }  // namespace curvtrack::core

@@ -53,6 +53,12 @@ CnnSpec parse_cnn_spec(const std::string& spec);
 /// Parses "resnet:DEPTH[:wWIDTH][:bn|nobn][:classes=N][:in=C][:side=S]", DEPTH = 6n + 2 (8, 20, 32,
 /// 44, 56, ...); throws core::UsageError naming the spec and the accepted form.
 ResNetSpec parse_resnet_spec(const std::string& spec);
+/// Scalars a network of the spec stores (parameters and BatchNorm statistics), counted in
+/// floating point so that no spec can overflow: what make_network checks against the memory
+/// before it allocates anything.
+double stored_scalars(const MlpSpec& spec);
+double stored_scalars(const CnnSpec& spec);
+double stored_scalars(const ResNetSpec& spec);
 /// Parses an activation name (tanh, relu, gelu, sigmoid).
 Activation parse_activation(const std::string& name);
 /// The name parse_activation accepts for `activation`.

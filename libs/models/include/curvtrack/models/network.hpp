@@ -7,6 +7,7 @@
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -78,9 +79,22 @@ void reestimate_batch_norm(Network& network, const at::Tensor& inputs, std::int6
 /// a bad spec and core::DataError for a missing or unusable model file.
 std::unique_ptr<Network> make_network(const std::string& spec, std::uint64_t seed);
 
+/// The derivatives a command takes of the loss with respect to the parameters.
+enum class Derivatives {
+  kFirst,   ///< gradients (training, the LR range test)
+  kSecond,  ///< gradients and Hessian-vector products (curvature)
+};
+
 /// Checks that the parameters and buffers are finite, then runs one small batch through the
-/// network and checks that it maps `sample` inputs [n, C, H, W] to finite logits [n, classes];
-/// throws core::DataError naming the model (and the parameter) otherwise.
-void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes);
+/// network and checks that it maps `sample` inputs [n, C, H, W] to finite logits [n, classes]
+/// that depend on the parameters through an autograd graph (with kSecond: whose gradient
+/// does too, so that Hessian-vector products exist); throws core::DataError naming the model
+/// (and the parameter) otherwise. Messages hold no LibTorch backtrace.
+void check_classifier_output(Network& network, const at::Tensor& sample, std::int64_t classes,
+                             Derivatives derivatives = Derivatives::kSecond);
+
+/// The message of a LibTorch error without its backtrace, on one line (for any exception:
+/// c10::Error::what() appends "Exception raised from ... frame #0: ..." lines).
+std::string error_message(const std::exception& error);
 
 }  // namespace curvtrack::models

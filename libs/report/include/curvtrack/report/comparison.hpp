@@ -57,7 +57,7 @@ std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run);
 /// The end probe: the one labelled "end", else the last; null when there are none.
 const ProbeMeasures* end_probe(const std::vector<ProbeMeasures>& probes);
 
-/// True when a run can enter a paired comparison: completed with an end probe.
+/// True when a run can enter a paired comparison: completed, undamaged, with an end probe.
 bool usable_for_comparison(const LoadedRun& run, std::string* why_not = nullptr);
 
 /// One seed's pair of probes, a from the baseline arm and b from the other.

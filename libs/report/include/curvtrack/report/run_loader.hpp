@@ -32,6 +32,10 @@ struct LoadedRun {
   std::vector<runs::MetricsRow> lrfind;        ///< lrfind.csv rows (iteration, lr, loss, smoothed, accuracy)
   nlohmann::json lrfind_meta;                  ///< lrfind.json; null when absent
   std::vector<std::string> notes;              ///< problems that do not stop the run from being listed
+  /// Damage that makes a completed run's end unknown (a torn last record in curvature.jsonl or
+  /// metrics.csv: a crash mid-write that no resume will repair). The run is listed with it as a
+  /// note and left out of every comparison.
+  std::vector<std::string> damage;
 };
 
 /// A directory that could not be read as a run, with the reason.

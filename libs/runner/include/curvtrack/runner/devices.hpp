@@ -20,7 +20,7 @@ c10::ScalarType parse_dtype(const std::string& dtype);
 c10::ScalarType scalar_type(Precision precision);
 
 /// Sets the intra-op thread count (0: this node's cores shared by its ranks) and returns the
-/// number in force; core::UsageError for a negative count.
+/// number in force; core::UsageError for a negative count or more than 4 threads per core.
 int apply_threads(int threads);
 
 }  // namespace curvtrack::runner

@@ -1,0 +1,157 @@
+// Malformed-input table (malformed_table.hpp), configs, options and studies: exit 2 naming the
+// file, key or value and what is accepted.
+
+#include "test_prelude.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "malformed_inputs.hpp"
+
+using namespace curvtrack::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<Case> config_cases() {
+  return {
+      {"config file empty", [](CaseDir& c) { return train_with(c, ""); }, 2, {"train.steps"}},
+      {"config file binary", [](CaseDir& c) { return train_with(c, std::string("\x00\xff\xfe[train]\n", 10)); },
+       2, {"run.ini:1:", "binary"}},
+      {"config key unknown", [](CaseDir& c) { return train_with(c, kRunnable + "[optim]\nmomentm = 0.9\n"); },
+       2, {"run.ini", "optim.momentm"}},
+      {"config key duplicated", [](CaseDir& c) { return train_with(c, kSchedule + "[train]\nsteps = 10\nsteps = 20\n"); },
+       2, {"run.ini:6:", "steps in [train]", "twice (first on line 5)"}},
+      {"config section header malformed", [](CaseDir& c) { return train_with(c, kSchedule + "[train\nsteps = 5\n"); },
+       2, {"run.ini:4:", "[train"}},
+      {"config value out of range (pct_start 1.5)", [](CaseDir& c) {
+         return train_with(c, "[schedule]\npolicy = onecycle\nvariant = torch\nlr_max = 0.1\npct_start = 1.5\n[train]\nsteps = 10\n");
+       }, 2, {"pct_start", "1.5"}},
+      {"config value out of range (negative lr)", [](CaseDir& c) {
+         return train_with(c, "[schedule]\npolicy = constant\nlr = -0.1\n[train]\nsteps = 5\n");
+       }, 2, {"schedule.lr", "-0.1"}},
+      {"config value out of range (momentum 1.5)", [](CaseDir& c) {
+         return train_with(c, "[schedule]\npolicy = constant\nlr = 0.1\nmomentum = 1.5\n[train]\nsteps = 5\n");
+       },
+       2, {"schedule.momentum", "1.5"}},
+      {"config value of the wrong type", [](CaseDir& c) { return train_with(c, kSchedule + "[train]\nsteps = many\n"); },
+       2, {"train.steps", "many"}},
+      {"config integer overflowing", [](CaseDir& c) { return train_with(c, kSchedule + "[train]\nsteps = 99999999999999999999\n"); },
+       2, {"train.steps", "99999999999999999999"}},
+      {"config number not finite", [](CaseDir& c) { return train_with(c, kRunnable + "divergence_factor = nan\n"); },
+       2, {"train.divergence_factor", "nan"}},
+      {"config value not among the choices", [](CaseDir& c) { return train_with(c, kRunnable + "[optim]\nname = adam\n"); },
+       2, {"optim.name", "adam", "adamw"}},
+      {"config batch size 0", [](CaseDir& c) { return train_with(c, kRunnable + "[data]\nbatch_size = 0\n"); },
+       2, {"data.batch_size", "got 0"}},
+      {"config negative weight decay", [](CaseDir& c) { return train_with(c, kRunnable + "[optim]\nweight_decay = -1\n"); },
+       2, {"optim.weight_decay"}},
+      {"config asks for more examples than the split has", [](CaseDir& c) { return train_with(c, kRunnable + "[data]\ntrain_examples = 100000\n"); },
+       2, {"data.train_examples", "100000"}},
+      {"config probe set larger than the data", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\nprobe = train:first:100000\n");
+       }, 2, {"train:first:100000", "256"}},
+      {"config file is a folder", [](CaseDir& c) {
+         auto args = train_with(c, kRunnable);
+         fs::remove(c.dir / "run.ini");
+         fs::create_directory(c.dir / "run.ini");
+         return args;
+       }, 2, {"run.ini", "is a directory"}},
+      {"config file missing", [](CaseDir& c) {
+         auto args = train_with(c, kRunnable);
+         fs::remove(c.dir / "run.ini");
+         return args;
+       }, 2, {"run.ini", "does not exist"}},
+      {"config file unreadable (I/O error)", [](CaseDir& c) {
+         auto args = train_with(c, kRunnable);
+         fs::remove(c.dir / "run.ini");
+         fs::create_symlink("/proc/self/mem", c.dir / "run.ini");  // EIO, even for root
+         return args;
+       }, 2, {"run.ini", "Input/output error"}},
+      {"--set without '='", [](CaseDir& c) { return train_with(c, kRunnable, {"--set", "train.steps"}); },
+       2, {"'train.steps'"}},
+      {"command-line option unknown", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--top_k", "3"}; },
+       2, {"--top_k", "--top-k"}},
+      {"command-line value not a dtype", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--dtype", "float16"}; },
+       2, {"float16"}},
+      {"command-line value malformed (--esd)", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--esd", "80by10"}; },
+       2, {"--esd", "80by10"}},
+      {"schedule config out of range", [](CaseDir& c) {
+         write(c.dir / "schedule.ini", "[schedule]\npolicy = constant\nlr = 0\n[train]\nsteps = 10\n");
+         return std::vector<std::string>{"schedule", "--config", (c.dir / "schedule.ini").string()};
+       }, 2, {"schedule.lr", "0"}},
+      {"study seeds range empty", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 5-2\n[arm.a]\nschedule.lr = 0.1\n"); },
+       2, {"study.ini:5:", "5-2"}},
+      {"study base config missing", [](CaseDir& c) {
+         return study_with(c, "[study]\nname = tiny\nbase = nobase.ini\nout = out\nseeds = 0-1\n[arm.a]\nschedule.lr = 0.1\n");
+       }, 2, {"study.ini:3:", "nobase.ini"}},
+      {"study key duplicated", [](CaseDir& c) {
+         return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.lr = 0.1\nschedule.lr = 0.2\n");
+       }, 2, {"study.ini:8:", "schedule.lr", "twice"}},
+      {"study key unknown", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.lr = 0.1\n[slurm]\nthrotle = 2\n"); },
+       2, {"study.ini", "throtle", "throttle"}},
+      {"study file binary", [](CaseDir& c) { return study_with(c, std::string("\x00\x01\x02", 3)); },
+       2, {"study.ini:1:", "binary"}},
+      {"study arm value out of range", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.policy = constant\nschedule.lr = -0.1\n"); },
+       2, {"study.ini", "arm a", "schedule.lr", "-0.1"}},
+      {"study arm key unknown", [](CaseDir& c) { return study_with(c, kStudyHead + "seeds = 0-1\n[arm.a]\nschedule.policy = constant\nschedule.lrr = 0.1\n"); },
+       2, {"study.ini", "arm a", "schedule.lrr"}},
+  };
+}
+
+// Command-line values out of bounds: usage errors (exit 2) naming the option, the value and what
+// is accepted, before any work.
+std::vector<std::string> bench(CaseDir& c, const std::string& model, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"bench", "--model", model, "--data", "fashion-mnist:" + fashion_folder(c.dir).string(),
+                                   "--probe", "test:all"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  if (std::find(args.begin(), args.end(), "--threads") == args.end()) args.insert(args.end(), {"--threads", "1"});
+  return args;
+}
+
+std::vector<std::string> with_threads(std::vector<std::string> args, const std::string& threads) {
+  *(std::find(args.begin(), args.end(), "--threads") + 1) = threads;
+  return args;
+}
+
+std::vector<Case> usage_cases() {
+  return {
+      {"config key before any [section]", [](CaseDir& c) { return train_with(c, "steps = 5\n" + kRunnable); },
+       2, {"run.ini:1:", "'steps' comes before any [section]", "[train]"}},
+      {"study key before any [section]", [](CaseDir& c) { return study_with(c, "name = tiny\n" + kStudyHead + "seeds = 0-1\n"); },
+       2, {"study.ini:1:", "'name' comes before any [section]"}},
+      {"--esd 0x0", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--esd", "0x0"}; },
+       2, {"--esd '0x0'", "STEPS in [2, 100000] and RUNS in [1, 100000]"}},
+      {"--esd 1x1", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--esd", "1x1"}; },
+       2, {"--esd '1x1'", "STEPS in [2, 100000] and RUNS in [1, 100000]"}},
+      {"--threads 100000 (spectrum)", [](CaseDir& c) {
+         return with_threads(spectrum(c.dir, "fashion-mnist:" + fashion_folder(c.dir).string()), "100000");
+       }, 2, {"--threads 100000", "cores of this machine", "give at most"}},
+      {"--threads 100000 (train)", [](CaseDir& c) { return with_threads(train_with(c, kRunnable), "100000"); },
+       2, {"--threads 100000", "cores of this machine"}},
+      {"--threads 100000 (bench)", [](CaseDir& c) { return bench(c, kModel, {"--threads", "100000"}); },
+       2, {"--threads 100000", "cores of this machine"}},
+      {"bench --ncv 1", [](CaseDir& c) { return bench(c, kModel, {"--ncv", "1"}); },
+       2, {"--ncv 1", "--ncv 6 or more", "0 for automatic"}},
+      {"bench --ncv above the parameter count", [](CaseDir& c) { return bench(c, "mlp:784-1-10", {"--ncv", "1000"}); },
+       2, {"mlp:784-1-10 has 805 parameters", "--ncv 1000"}},
+      {"bench --batch-size 0", [](CaseDir& c) { return bench(c, kModel, {"--batch-size", "0"}); }, 2, {"--batch-size 0"}},
+      {"bench --tol 0", [](CaseDir& c) { return bench(c, kModel, {"--tol", "0"}); }, 2, {"--tol", "positive"}},
+      {"bench --repeats 0", [](CaseDir& c) { return bench(c, kModel, {"--repeats", "0"}); }, 2, {"--repeats 0"}},
+  };
+}
+
+const bool registered = register_table("configs", config_cases);
+const bool registered_usage = register_table("command-line values", usage_cases);
+
+}  // namespace
+
+TEST_CASE("malformed configs, options and studies exit 2 naming the file, key or value", "[integration]") {
+  run_table("configs", config_cases());
+}
+
+TEST_CASE("command-line values out of bounds exit 2 naming the option, the value and what is accepted", "[integration]") {
+  run_table("command-line values", usage_cases());
+}
