@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/curvature/loss_slices.hpp"
 #include "curvtrack/curvature/probe_loss.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
@@ -128,7 +128,7 @@ TEST_CASE("The beta = 0 row of a 2-D slice is the 1-D slice along d1", "[unit]")
 
 TEST_CASE("A slice along the top Hessian eigenvector has second difference lambda_max", "[unit]") {
   Problem problem = make_problem("mlp:16-6-3:tanh", 40, 4, 3);
-  curvature::HvpOperator op(*problem.network, problem.inputs, problem.labels);
+  curvature::CurvatureOperator op(*problem.network, problem.inputs, problem.labels);
   linalg::EigenOptions eigen;
   eigen.k = 1;
   auto top = linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, eigen);

@@ -8,7 +8,7 @@
 #include <iomanip>
 #include <limits>
 
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/curvature/probe_loss.hpp"
 #include "curvtrack/curvature/sharpness.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
@@ -27,7 +27,7 @@ using testing::make_problem;
 using testing::bit_identical;
 
 double lambda_max(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels) {
-  curvature::HvpOperator op(network, inputs, labels);
+  curvature::CurvatureOperator op(network, inputs, labels);
   linalg::EigenOptions options;
   options.k = 1;
   linalg::EigenResult result = linalg::extreme_eigenpairs(op, linalg::Spectrum::kLargest, options);
@@ -175,7 +175,7 @@ TEST_CASE("Adaptive sharpness grows with rho and approaches its second-order exp
   const double norm = std::sqrt(dot(scaled_gradient, scaled_gradient));
   std::vector<at::Tensor> direction;  // diag|w| u, in parameter space
   for (std::size_t i = 0; i < weights.size(); ++i) direction.push_back(weights[i].abs() * scaled_gradient[i] / norm);
-  curvature::HvpOperator op(*problem.network, problem.inputs, problem.labels);
+  curvature::CurvatureOperator op(*problem.network, problem.inputs, problem.labels);
   at::Tensor flat_direction = curvature::flatten(direction);
   const double curvature_term = flat_direction.dot(op.apply(flat_direction)).item<double>();
   for (double rho : {1e-2, 3e-3, 1e-3}) {

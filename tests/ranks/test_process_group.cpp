@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "curvtrack/core/shares.hpp"
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/curvature/probe.hpp"
 #include "curvtrack/ranks/process_group.hpp"
 #include "curvtrack/train/optimizer.hpp"
@@ -104,17 +104,17 @@ TEST_CASE("the HVP over two ranks' shares equals the dense Hessian of the whole 
   on_two_ranks([&](const ranks::ProcessGroup& group) {
     testing::Problem& problem = problems[group.rank()];
     core::Share share = core::share_of(examples, group.rank(), group.ranks());
-    curvature::HvpOptions options;
+    curvature::OperatorOptions options;
     options.batch_size = 4;
     options.total_examples = examples;
     options.sum_over_ranks = [&group](at::Tensor& tensor) { group.sum(tensor); };
-    curvature::HvpOperator op(*problem.network, problem.inputs.slice(0, share.begin, share.end),
+    curvature::CurvatureOperator op(*problem.network, problem.inputs.slice(0, share.begin, share.end),
                               problem.labels.slice(0, share.begin, share.end), options);
     on_rank[group.rank()] = testing::dense_from_operator(op);
     loss[group.rank()] = op.loss();
     gradient[group.rank()] = op.gradient();
   });
-  curvature::HvpOperator single(*whole.network, whole.inputs, whole.labels);
+  curvature::CurvatureOperator single(*whole.network, whole.inputs, whole.labels);
   INFO(spec << ": gap to the dense Hessian " << relative_gap(on_rank[0], expected));
   CHECK(relative_gap(on_rank[0], expected) < 1e-12);
   CHECK(relative_gap(on_rank[1], expected) < 1e-12);

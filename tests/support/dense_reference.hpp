@@ -1,5 +1,5 @@
 #pragma once
-// Reference Hessians built without the HvpOperator code path, for tests.
+// Reference Hessians built without the CurvatureOperator code path, for tests.
 
 #include <ATen/core/Tensor.h>
 

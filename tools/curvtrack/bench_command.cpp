@@ -17,7 +17,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "curvtrack/core/errors.hpp"
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/power_iteration.hpp"
 #include "curvtrack/runner/devices.hpp"
@@ -104,7 +104,7 @@ void print_solver(const char* name, int k, const linalg::EigenResult& result, do
               result.converged ? "converged" : "NOT converged");
 }
 
-void compare_solvers(const curvature::HvpOperator& op, int k, double tol, int ncv, std::uint64_t seed) {
+void compare_solvers(const curvature::CurvatureOperator& op, int k, double tol, int ncv, std::uint64_t seed) {
   linalg::EigenOptions options;
   options.k = k;
   options.tol = tol;
@@ -191,8 +191,8 @@ int run_bench(const Arguments& arguments) {
       torch::autograd::grad({loss}, parameters);
     }
   }, repeats);
-  curvature::HvpOperator cached(network, inputs, labels, {batch_size, true, 0, {}});
-  curvature::HvpOperator uncached(network, inputs, labels, {batch_size, false, 0, {}});
+  curvature::CurvatureOperator cached(network, inputs, labels, curvature::OperatorOptions::in_batches(batch_size));
+  curvature::CurvatureOperator uncached(network, inputs, labels, curvature::OperatorOptions::in_batches(batch_size, false));
   at::Tensor v = at::randn({cached.cols()}, parameters.front().options());
   Cost hvp_cached = measure([&] { cached.apply(v); }, repeats);
   Cost hvp_uncached = measure([&] { uncached.apply(v); }, repeats);
@@ -204,7 +204,7 @@ int run_bench(const Arguments& arguments) {
 
   // Residuals of 1e-8 are below float32 rounding of an HVP, so the solvers run in float64.
   network.to(parameters.front().device(), at::kDouble);
-  curvature::HvpOperator exact(network, inputs, labels, {batch_size, true, 0, {}});
+  curvature::CurvatureOperator exact(network, inputs, labels, curvature::OperatorOptions::in_batches(batch_size));
   std::printf("solvers in float64, tol %.0e; lanczos: unrestarted, residuals from stored products; restarted: Spectra,"
               " k products for residuals; power iteration with PyHessian's rule (tol 1e-3, <= 100 iterations)\n", tol);
   compare_solvers(exact, 1, tol, ncv, seed);

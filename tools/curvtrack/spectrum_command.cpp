@@ -13,6 +13,7 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/runner/offline_probes.hpp"
+#include "curvtrack/runner/probe_setup.hpp"
 #include "curvtrack/runner/rank_support.hpp"
 #include "curvtrack/runner/spectrum_run.hpp"
 
@@ -66,15 +67,38 @@ void print_summary(const std::string& measure, const curvature::SpectrumMeasures
   }
 }
 
+void print_extras(const runs::SpectrumDocument& document) {
+  if (document.subspace) {
+    std::fprintf(stderr, "subspace gradient fraction in the top-%d eigenspace %.3g\n", document.subspace->k,
+                 document.subspace->gradient_fraction);
+  }
+  for (const auto& [name, block] : document.blocks) {
+    std::fprintf(stderr, "block %-20s %8lld params |w| %.4g", name.c_str(), static_cast<long long>(block.size),
+                 block.weight_norm);
+    if (block.top && !block.top->values.empty()) {
+      std::fprintf(stderr, "  lambda_max %.6g%s", block.top->values.front(), block.top->converged ? "" : " (NOT CONVERGED)");
+    }
+    if (block.trace) std::fprintf(stderr, "  trace %.6g +- %.2g", block.trace->value, block.trace->standard_error);
+    std::fprintf(stderr, "\n");
+  }
+  if (document.probe_draws) {
+    const runs::ProbeDrawsRecord& draws = *document.probe_draws;
+    std::fprintf(stderr, "draws   lambda_max over %d probe sets of %lld: mean %.6g, sd %.3g, min %.6g, max %.6g\n",
+                 draws.draws, static_cast<long long>(draws.examples), draws.mean, draws.sd, draws.min, draws.max);
+  }
+}
+
 }  // namespace
 
 int run_spectrum(const Arguments& arguments) {
   runner::ProbeSetupOptions setup_options;
   RuntimeOptions runtime;
   curvature::SpectrumRequest request;
-  curvature::HvpOptions hvp_options;
+  curvature::OperatorOptions operator_options;
   std::string trace = "hutchpp:100", esd = "80x10", out = "-";
-  bool no_graph_cache = false;
+  std::string loss = "cross-entropy", matrix = "hessian", params = "all", blocks = "none";
+  int probe_draws = 0;
+  bool no_graph_cache = false, list_params = false;
   std::string run_dir, checkpoints, eigensolver = "lanczos";
   po::options_description options("curvtrack spectrum options");
   options.add_options()
@@ -83,6 +107,12 @@ int run_spectrum(const Arguments& arguments) {
       ("data", po::value(&setup_options.data)->default_value(setup_options.data), "fashion-mnist | mnist:DIR | kmnist:DIR | fashion-mnist:DIR")
       ("probe", po::value(&setup_options.probe)->default_value(setup_options.probe), "SPLIT:first:N | SPLIT:random:N:SEED | SPLIT:all (SPLIT train|test)")
       ("dtype", po::value(&setup_options.dtype)->default_value(setup_options.dtype), "float32 | float64")
+      ("loss", po::value(&loss)->default_value(loss), "cross-entropy | mse (1/2 ||f - onehot(y)||^2 summed over outputs)")
+      ("operator", po::value(&matrix)->default_value(matrix), "hessian | ggn | empirical-fisher")
+      ("params", po::value(&params)->default_value(params), "GLOB[,GLOB]: analyse only the matching parameters (all: every one)")
+      ("blocks", po::value(&blocks)->default_value(blocks), "none | module | tensor: also top eigenvalues and trace per block")
+      ("list-params", po::bool_switch(&list_params), "print the model's parameter names and sizes, then exit")
+      ("probe-draws", po::value(&probe_draws)->default_value(0), "lambda_max on M random probe sets of the same size (0: none)")
       ("top-k", po::value(&request.top_k)->default_value(5), "largest eigenvalues (0: none)")
       ("bottom-k", po::value(&request.bottom_k)->default_value(0), "smallest eigenvalues (0: none)")
       ("trace", po::value(&trace)->default_value(trace), "hutchpp:N | hutchinson:N | none")
@@ -94,7 +124,7 @@ int run_spectrum(const Arguments& arguments) {
       ("eigensolver", po::value(&eigensolver)->default_value(eigensolver),
        "lanczos (unrestarted, fewest HVPs, 16 bytes per parameter per step) | restarted (Spectra, least memory)")
       ("seed", po::value(&request.seed)->default_value(0), "seed of every random vector (and of a native model's init)")
-      ("batch-size", po::value(&hvp_options.batch_size)->default_value(1024), "probe examples per HVP batch")
+      ("batch-size", po::value(&operator_options.batch_size)->default_value(1024), "probe examples per HVP batch")
       ("no-graph-cache", po::bool_switch(&no_graph_cache), "recompute each batch's gradient graph per HVP (less memory)")
       ("out", po::value(&out)->default_value(out), "output JSON file (- for stdout)")
       ("run", po::value(&run_dir), "probe a run's saved checkpoints with its [curvature] settings (offline)")
@@ -116,9 +146,19 @@ int run_spectrum(const Arguments& arguments) {
   curvature::parse_density_shape(esd, "--esd", request.esd_steps, request.esd_runs);
   request.eigen_method = parse_eigensolver(eigensolver);
   if (values["tol"].defaulted()) request.tol = setup_options.dtype == "float32" ? 1e-5 : 1e-10;
-  hvp_options.cache_graph = !no_graph_cache;
+  operator_options.cache_graph = !no_graph_cache;
+  operator_options.kind = curvature::operator_kind_names().parse(matrix, "--operator");
+  operator_options.loss = models::loss_names().parse(loss, "--loss");
+  const curvature::BlockMode block_mode = curvature::block_mode_names().parse(blocks, "--blocks");
+  const std::vector<std::string> globs = curvature::parse_parameter_globs(params);
   setup_options.device = runtime.device;
   setup_options.seed = request.seed;
+  if (list_params) {
+    setup_options.device = runtime.device;
+    setup_options.seed = request.seed;
+    std::cout << runner::parameter_listing(setup_options.model, setup_options.seed);
+    return 0;
+  }
   if (out != "-") {
     auto folder = std::filesystem::absolute(out).parent_path();
     if (!std::filesystem::is_directory(folder)) {
@@ -131,12 +171,14 @@ int run_spectrum(const Arguments& arguments) {
   std::unique_ptr<ranks::ProcessGroup> ranks = runner::join_ranks(runtime.dist_timeout);
   // Every rank runs the same solvers on the same products; only rank 0 reports and writes.
   if (!ranks->writes_results()) runtime.quiet = true;
-  runner::SpectrumRun run{setup_options, request, hvp_options, runtime.threads, runtime.quiet};
+  runner::SpectrumRun run{setup_options, request, operator_options, globs, block_mode, probe_draws,
+                          runtime.threads, runtime.quiet};
   runs::SpectrumDocument document = runner::measure_model_spectrum(
       run, *ranks, [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
         if (!runtime.quiet) print_summary(measure, so_far);
       });
   if (!ranks->writes_results()) return 0;
+  if (!runtime.quiet) print_extras(document);
   std::string text = document.to_json().dump(2) + "\n";
   if (out == "-") {
     std::cout << text;

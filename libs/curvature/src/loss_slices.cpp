@@ -98,7 +98,7 @@ Slice1d loss_slice_1d(models::Network& network, const at::Tensor& inputs, const 
       c10::NoGradGuard no_grad;
       for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(w0[i] + alpha * d[i]);
     }
-    slice.losses.push_back(finite_or_nan(probe_loss(network, inputs, labels, options.batch_size)));
+    slice.losses.push_back(finite_or_nan(probe_loss(network, inputs, labels, options.batch_size, options.loss)));
   }
   return slice;
 }
@@ -128,7 +128,7 @@ Slice2d loss_slice_2d(models::Network& network, const at::Tensor& inputs, const 
         c10::NoGradGuard no_grad;
         for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(row_origin[i] + beta * b[i]);
       }
-      slice.losses.push_back(finite_or_nan(probe_loss(network, inputs, labels, options.batch_size)));
+      slice.losses.push_back(finite_or_nan(probe_loss(network, inputs, labels, options.batch_size, options.loss)));
     }
   }
   return slice;

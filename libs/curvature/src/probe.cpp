@@ -8,7 +8,9 @@
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/shares.hpp"
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/block_measures.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
+#include "curvtrack/curvature/subspace.hpp"
 #include "curvtrack/curvature/loss_slices.hpp"
 #include "curvtrack/curvature/sharpness.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
@@ -26,7 +28,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Loss and accuracy of the network as it is on a dataset.
-runs::SetLoss loss_and_accuracy(models::Network& network, const data::Dataset& set, std::int64_t batch_size) {
+runs::SetLoss loss_and_accuracy(models::Network& network, const data::Dataset& set, std::int64_t batch_size,
+                                models::Loss loss_kind) {
   c10::NoGradGuard no_grad;
   auto options = network.parameters().front().options();
   double loss = 0, correct = 0;
@@ -35,8 +38,8 @@ runs::SetLoss loss_and_accuracy(models::Network& network, const data::Dataset& s
     at::Tensor inputs = set.images.slice(0, begin, begin + batch_size).to(options);
     at::Tensor labels = set.labels.slice(0, begin, begin + batch_size).to(options.device());
     at::Tensor logits = network.forward(inputs);
-    loss += at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).item<double>();
-    correct += logits.argmax(1).eq(labels).sum().item<double>();
+    loss += models::summed_loss(loss_kind, logits, labels).item<double>();
+    correct += models::correct_count(logits, labels).item<double>();
   }
   return {loss / static_cast<double>(n), correct / static_cast<double>(n), n};
 }
@@ -72,6 +75,14 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
                                                                   {SharpnessSet::kBoth, "both"}};
   static const core::NamedValues<SliceSet> slice_names = {
       {SliceSet::kNone, "none"}, {SliceSet::kRandom, "random"}, {SliceSet::kEigen, "eigen"}, {SliceSet::kBoth, "both"}};
+  static const core::NamedValues<std::optional<models::Loss>> loss_choices = {
+      {std::nullopt, "train"}, {models::Loss::kCrossEntropy, "cross-entropy"}, {models::Loss::kMse, "mse"}};
+  bindings.add("curvature.matrix", matrix,
+               "curvature matrix: hessian, generalised Gauss-Newton (ggn) or empirical-fisher", operator_kind_names());
+  bindings.add("curvature.loss", loss, "loss probed (train: the [train] loss)", loss_choices);
+  bindings.add("curvature.params", params, "comma-separated globs over parameter names probed (all: every one)");
+  bindings.add("curvature.blocks", blocks, "per-block top eigenvalues, traces and weight norms: none, module or tensor",
+               block_mode_names());
   bindings.add("curvature.top_k", top_k, "largest Hessian eigenvalues (warm-started)");
   bindings.add("curvature.bottom_k", bottom_k, "smallest Hessian eigenvalues");
   bindings.add("curvature.trace", trace, "trace estimator", trace_method_names());
@@ -168,14 +179,18 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   record.settings["probe_examples"] = train_probe_.images.size(0);
   record.settings["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
   record.settings["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
-  record.settings["hessian"] = "mean cross-entropy over the probe set, no weight decay";
-  record.train_probe = loss_and_accuracy(network, train_probe_, options_.batch_size);
+  const OperatorOptions operator_choice = operator_options(network);
+  const models::Loss loss = operator_choice.loss;
+  record.settings["operator"] = operator_settings(operator_choice, parse_parameter_globs(options_.params), options_.blocks,
+                                                  0);
+  record.train_probe = loss_and_accuracy(network, train_probe_, options_.batch_size, loss);
   if (test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
-    record.test_probe = loss_and_accuracy(network, test_probe_, options_.batch_size);
+    record.test_probe = loss_and_accuracy(network, test_probe_, options_.batch_size, loss);
   }
   record.weight_norm = weight_norms(network);
 
-  HvpOperator op = hessian_of(network, train_probe_);
+  CurvatureOperator op = operator_of(network, train_probe_);
+  record.settings["operator"]["parameters"] = op.rows();
   record.gradient_norm = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 
@@ -184,17 +199,23 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   if (options_.warm_start && !previous_top_.empty() && previous_top_.front().size() == op.rows()) {
     train.warm_top = previous_top_;
   }
-  linalg::EigenResult top;
-  SpectrumMeasures spectrum = measure_spectrum(op, train, {}, &top);
+  SpectrumVectors vectors;
+  SpectrumMeasures spectrum = measure_spectrum(op, train, {}, &vectors);
+  const linalg::EigenResult& top = vectors.top;
   record.top = std::move(spectrum.top);
   record.bottom = std::move(spectrum.bottom);
   record.trace = std::move(spectrum.trace);
   record.esd = std::move(spectrum.esd);
   if (options_.top_k > 0) {
+    record.subspace = subspace_record(top.vectors, op.gradient(), previous_top_);
     previous_top_.clear();
     for (Eigen::Index i = 0; i < top.vectors.cols(); ++i) previous_top_.push_back(top.vectors.col(i));
     double lambda_max = top.values.size() > 0 ? top.values[0] : NAN;
     record.stability = stability_record(context, lambda_max);
+  }
+  if (options_.blocks != BlockMode::kNone) {
+    record.blocks = measure_blocks(network, train_probe_.images, train_probe_.labels, operator_choice,
+                                   network_blocks(network, operator_choice.parameters, options_.blocks), train);
   }
   if (options_.test_hessian && test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
     record.test_hessian = measure_test_hessian(network, seed);
@@ -227,19 +248,30 @@ void CurvatureProbe::split_products(int rank, int ranks, std::function<void(at::
   sum_over_ranks_ = ranks > 1 ? std::move(sum) : nullptr;
 }
 
-HvpOperator CurvatureProbe::hessian_of(models::Network& network, const data::Dataset& set) const {
-  HvpOptions hvp{options_.batch_size, true, 0, {}};
+OperatorOptions CurvatureProbe::operator_options(models::Network& network) const {
+  OperatorOptions options;
+  options.kind = options_.matrix;
+  options.loss = options_.resolve_loss(models::Loss::kCrossEntropy);
+  options.parameters = select_parameters(network.parameter_names(), parse_parameter_globs(options_.params),
+                                         "curvature.params");
+  if (options.parameters.size() == network.parameters().size()) options.parameters.clear();
+  options.batch_size = options_.batch_size;
+  return options;
+}
+
+CurvatureOperator CurvatureProbe::operator_of(models::Network& network, const data::Dataset& set) const {
+  OperatorOptions hvp = operator_options(network);
   const std::int64_t n = set.images.size(0);
-  if (!sum_over_ranks_ || n < ranks_) return HvpOperator(network, set.images, set.labels, hvp);
+  if (!sum_over_ranks_ || n < ranks_) return CurvatureOperator(network, set.images, set.labels, hvp);
   hvp.total_examples = n;
   hvp.sum_over_ranks = sum_over_ranks_;
   core::Share share = core::share_of(n, rank_, ranks_);
-  return HvpOperator(network, set.images.slice(0, share.begin, share.end), set.labels.slice(0, share.begin, share.end),
+  return CurvatureOperator(network, set.images.slice(0, share.begin, share.end), set.labels.slice(0, share.begin, share.end),
                      hvp);
 }
 
 runs::TestHessianRecord CurvatureProbe::measure_test_hessian(models::Network& network, std::uint64_t seed) {
-  HvpOperator op = hessian_of(network, test_probe_);
+  CurvatureOperator op = operator_of(network, test_probe_);
   SpectrumRequest test = request(seed + 3);  // eigenvalues from seed + 3, the trace from seed + 4
   test.top_k = std::max(1, options_.top_k);
   test.bottom_k = 0;
@@ -266,6 +298,7 @@ void CurvatureProbe::measure_sharpnesses(models::Network& network, runs::Curvatu
     sharpness.steps = options_.sharpness_steps;
     sharpness.seed = options_.seed;
     sharpness.batch_size = options_.batch_size;
+    sharpness.loss = options_.resolve_loss(models::Loss::kCrossEntropy);
     SharpnessResult result = measure_sharpness(network, train_probe_.images, train_probe_.labels, sharpness);
     // The result with every option it was measured with.
     (kind == SharpnessSet::kAdaptive ? record.adaptive_sharpness : record.epsilon_sharpness) = result.record();
@@ -278,6 +311,7 @@ void CurvatureProbe::measure_slices(models::Network& network, runs::CurvatureRec
   slice.radius = options_.slice_radius;
   slice.seed = options_.slice_seed;
   slice.batch_size = options_.batch_size;
+  slice.loss = options_.resolve_loss(models::Loss::kCrossEntropy);
   record.has_slices = true;
   const at::Tensor& inputs = train_probe_.images;
   const at::Tensor& labels = train_probe_.labels;

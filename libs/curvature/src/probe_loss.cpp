@@ -18,7 +18,7 @@ void check_probe_set(const at::Tensor& inputs, const at::Tensor& labels, std::in
   if (!inputs.defined() || !labels.defined() || inputs.dim() == 0 || inputs.size(0) == 0) {
     throw std::invalid_argument("probe loss: the probe set has no examples");
   }
-  if (labels.dim() != 1 || labels.size(0) != inputs.size(0)) {
+  if (labels.dim() < 1 || labels.size(0) != inputs.size(0)) {
     throw std::invalid_argument("probe loss: " + std::to_string(inputs.size(0)) + " inputs but labels of shape " +
                                 std::to_string(labels.dim() == 0 ? 0 : labels.size(0)) + " (need one per input)");
   }
@@ -49,7 +49,7 @@ std::vector<at::Tensor> detached_copies(const std::vector<at::Tensor>& tensors) 
 }  // namespace
 
 double probe_loss(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
-                  std::int64_t batch_size) {
+                  std::int64_t batch_size, models::Loss loss_kind) {
   check_probe_set(inputs, labels, batch_size);
   auto parameters = network.parameters();
   if (parameters.empty()) throw std::invalid_argument("probe loss: the model has no parameters");
@@ -60,9 +60,8 @@ double probe_loss(models::Network& network, const at::Tensor& inputs, const at::
   for (std::int64_t begin = 0; begin < examples; begin += batch_size) {
     const std::int64_t end = std::min(examples, begin + batch_size);
     at::Tensor x = inputs.slice(0, begin, end).to(options.device(), options.dtype().toScalarType());
-    at::Tensor y = labels.slice(0, begin, end).to(options.device(), at::kLong);
-    at::Tensor loss = at::cross_entropy_loss(network.forward(x), y);
-    total += loss.item<double>() * static_cast<double>(end - begin);
+    at::Tensor y = labels.slice(0, begin, end).to(options.device());
+    total += models::summed_loss(loss_kind, network.forward(x), y).item<double>();
   }
   return total / static_cast<double>(examples);
 }
@@ -70,7 +69,7 @@ double probe_loss(models::Network& network, const at::Tensor& inputs, const at::
 std::pair<double, std::vector<at::Tensor>> probe_loss_and_gradient(models::Network& network,
                                                                    const at::Tensor& inputs,
                                                                    const at::Tensor& labels,
-                                                                   std::int64_t batch_size) {
+                                                                   std::int64_t batch_size, models::Loss loss_kind) {
   check_probe_set(inputs, labels, batch_size);
   auto parameters = network.parameters();
   if (parameters.empty()) throw std::invalid_argument("probe loss: the model has no parameters");
@@ -85,8 +84,8 @@ std::pair<double, std::vector<at::Tensor>> probe_loss_and_gradient(models::Netwo
     const std::int64_t end = std::min(examples, begin + batch_size);
     const double weight = static_cast<double>(end - begin) / static_cast<double>(examples);
     at::Tensor x = inputs.slice(0, begin, end).to(options.device(), options.dtype().toScalarType());
-    at::Tensor y = labels.slice(0, begin, end).to(options.device(), at::kLong);
-    at::Tensor loss = at::cross_entropy_loss(network.forward(x), y);
+    at::Tensor y = labels.slice(0, begin, end).to(options.device());
+    at::Tensor loss = models::mean_loss(loss_kind, network.forward(x), y);
     auto pieces = torch::autograd::grad({loss}, parameters, {}, /*retain_graph=*/false,
                                         /*create_graph=*/false, /*allow_unused=*/true);
     for (std::size_t i = 0; i < pieces.size(); ++i) {

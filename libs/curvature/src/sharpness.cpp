@@ -115,7 +115,7 @@ SharpnessResult measure_sharpness(models::Network& network, const at::Tensor& in
     for (std::size_t i = 0; i < parameters.size(); ++i) parameters[i].copy_(w0[i] + e[i]);
   };
 
-  result.base_loss = probe_loss(network, inputs, labels, options.batch_size);
+  result.base_loss = probe_loss(network, inputs, labels, options.batch_size, options.loss);
   result.loss_evaluations = 1;
   result.max_loss = result.base_loss;
   for (const auto& w : w0) result.perturbation.push_back(at::zeros_like(w));
@@ -131,7 +131,7 @@ SharpnessResult measure_sharpness(models::Network& network, const at::Tensor& in
   for (int t = 0; t < options.steps; ++t) {
     Tensors e = perturbation_of(delta);
     move_to(e);
-    auto [loss, gradient] = probe_loss_and_gradient(network, inputs, labels, options.batch_size);
+    auto [loss, gradient] = probe_loss_and_gradient(network, inputs, labels, options.batch_size, options.loss);
     ++result.gradient_evaluations;
     consider(loss, e);
     if (!std::isfinite(loss) || !all_finite(gradient)) {
@@ -173,7 +173,7 @@ SharpnessResult measure_sharpness(models::Network& network, const at::Tensor& in
   if (!stopped) {  // the last iterate (or, with steps = 0, the random start)
     Tensors e = perturbation_of(delta);
     move_to(e);
-    consider(probe_loss(network, inputs, labels, options.batch_size), e);
+    consider(probe_loss(network, inputs, labels, options.batch_size, options.loss), e);
     ++result.loss_evaluations;
   }
 

@@ -49,7 +49,9 @@ RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) :
   data::Dataset train_probe = select_probe(tracking.probe, resources, &indices);
   data::Dataset test_probe;
   if (tracking.test_probe != "none") test_probe = select_probe(tracking.test_probe, resources, nullptr);
-  probe_ = std::make_unique<curvature::CurvatureProbe>(tracking.measures, std::move(train_probe), std::move(test_probe));
+  curvature::ProbeOptions measures = tracking.measures;
+  measures.loss = measures.resolve_loss(prepared.options.train.loop.loss);
+  probe_ = std::make_unique<curvature::CurvatureProbe>(measures, std::move(train_probe), std::move(test_probe));
   points_ = curvature::probe_points(tracking.at, *resources.schedule);
   probe_network_ = models::make_network(prepared.options.model.spec, 0);
   probe_network_->to(resources.network->parameters().front().device(),

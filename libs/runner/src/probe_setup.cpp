@@ -9,6 +9,22 @@
 
 namespace curvtrack::runner {
 
+std::string parameter_listing(const std::string& model, std::uint64_t seed) {
+  if (model.empty()) throw core::UsageError("--model is required (a TorchScript .pt file or a spec such as mlp:784-64-10:tanh)");
+  std::unique_ptr<models::Network> network = models::make_network(model, seed);
+  auto names = network->parameter_names();
+  auto parameters = network->parameters();
+  std::string out;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    std::string shape;
+    for (std::int64_t d = 0; d < parameters[i].dim(); ++d) shape += (d ? "x" : "") + std::to_string(parameters[i].size(d));
+    out += names[i] + "\t" + shape + "\t" + std::to_string(parameters[i].numel()) + "\n";
+    total += parameters[i].numel();
+  }
+  return out + "total\t\t" + std::to_string(total) + "\n";
+}
+
 ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
   if (options.model.empty()) throw core::UsageError("--model is required (a TorchScript .pt file or a spec such as mlp:784-64-10:tanh)");
   c10::Device device = resolve_device(options.device);
@@ -21,6 +37,7 @@ ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
 
   ProbeSetup setup;
   setup.probe = data::subset(split, indices);
+  setup.pool = split;
   setup.network = models::make_network(options.model, options.seed);
   nlohmann::json model = {{"spec", options.model}};
   std::optional<std::filesystem::path> file = models::model_file(options.model);

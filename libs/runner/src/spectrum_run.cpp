@@ -4,12 +4,17 @@
 
 #include <Eigen/Core>
 #include <Spectra/Util/Version.h>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/progress.hpp"
 #include "curvtrack/core/shares.hpp"
+#include "curvtrack/curvature/block_measures.hpp"
+#include "curvtrack/curvature/subspace.hpp"
+#include "curvtrack/data/probe.hpp"
 #include "curvtrack/runner/devices.hpp"
 #include "curvtrack/runner/progress_operator.hpp"
 #include "curvtrack/runner/rank_support.hpp"
@@ -21,15 +26,76 @@ std::string version_string(int major, int minor, int patch) {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
 }
 
+// This rank's share of `set`, with the operator options that sum products over the ranks.
+struct SharedSet {
+  at::Tensor inputs;
+  at::Tensor targets;
+  curvature::OperatorOptions options;
+};
+
+SharedSet shared_set(const data::Dataset& set, const curvature::OperatorOptions& options,
+                     const ranks::ProcessGroup& group) {
+  const std::int64_t examples = set.images.size(0);
+  core::Share share = core::share_of(examples, group.rank(), group.ranks());
+  SharedSet out{set.images.slice(0, share.begin, share.end), set.labels.slice(0, share.begin, share.end), options};
+  out.options.total_examples = examples;
+  out.options.sum_over_ranks = sum_over(group);
+  return out;
+}
+
+// lambda_max on `draws` random probe sets of `examples` examples each from `pool`; draw m uses
+// the seed request.seed + 1000 + m.
+runs::ProbeDrawsRecord measure_probe_draws(models::Network& network, const data::Dataset& pool, std::int64_t examples,
+                                           int draws, const curvature::OperatorOptions& options,
+                                           const curvature::SpectrumRequest& request, const ranks::ProcessGroup& group) {
+  auto start = std::chrono::steady_clock::now();
+  runs::ProbeDrawsRecord record;
+  record.draws = draws;
+  record.examples = examples;
+  curvature::SpectrumRequest top_only;
+  top_only.top_k = 1;
+  top_only.tol = request.tol;
+  top_only.eigen_method = request.eigen_method;
+  top_only.max_hvps = request.max_hvps;
+  top_only.seed = request.seed;
+  for (int m = 0; m < draws; ++m) {
+    data::ProbeSpec spec{data::Split::kTrain, data::ProbeSpec::Kind::kRandom, examples,
+                         request.seed + 1000 + static_cast<std::uint64_t>(m), ""};
+    data::Dataset draw = data::subset(pool, data::probe_indices(spec, pool.images.size(0)));
+    SharedSet shared = shared_set(draw, options, group);
+    curvature::CurvatureOperator op(network, shared.inputs, shared.targets, shared.options);
+    curvature::SpectrumMeasures measures = curvature::measure_spectrum(op, top_only);
+    record.seeds.push_back(spec.seed);
+    record.values.push_back(measures.top->values.front());
+    record.converged.push_back(measures.top->converged);
+    record.hvps += op.products();
+  }
+  const auto& values = record.values;
+  double sum = 0, squares = 0;
+  for (double value : values) sum += value;
+  record.mean = sum / static_cast<double>(draws);
+  for (double value : values) squares += (value - record.mean) * (value - record.mean);
+  record.sd = draws > 1 ? std::sqrt(squares / static_cast<double>(draws - 1)) : NAN;
+  record.min = *std::min_element(values.begin(), values.end());
+  record.max = *std::max_element(values.begin(), values.end());
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
+}
+
 }  // namespace
 
 runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const ranks::ProcessGroup& group,
-                                              const curvature::MeasureCallback& on_measure) {
+                                              const curvature::MeasureCallback& on_measure,
+                                              curvature::SpectrumVectors* vectors) {
   auto start = std::chrono::steady_clock::now();
   int threads = apply_threads(run.threads);
   ProbeSetup setup = load_probe_setup(run.setup);
-  const std::int64_t parameters = models::parameter_count(*setup.network);
+  curvature::OperatorOptions options = run.op;
+  options.parameters = curvature::select_parameters(setup.network->parameter_names(), run.parameter_globs, "--params");
+  if (options.parameters.size() == setup.network->parameters().size()) options.parameters.clear();
+  const std::int64_t parameters = curvature::selected_size(*setup.network, options.parameters);
   curvature::check_request(run.request, parameters);
+  if (run.probe_draws < 0) throw core::UsageError("--probe-draws must be >= 0, got " + std::to_string(run.probe_draws));
   const std::int64_t examples = setup.probe.images.size(0);
   if (examples < group.ranks()) {
     throw core::UsageError("--probe " + run.setup.probe + ": " + std::to_string(examples) +
@@ -40,41 +106,56 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
                  run.setup.model.c_str(), static_cast<long long>(parameters), static_cast<long long>(examples),
                  run.setup.dtype.c_str(), threads, group.ranks());
   }
-  core::Share share = core::share_of(examples, group.rank(), group.ranks());
-  curvature::HvpOptions hvp = run.hvp;
-  hvp.total_examples = examples;
-  hvp.sum_over_ranks = sum_over(group);
-  curvature::HvpOperator op(*setup.network, setup.probe.images.slice(0, share.begin, share.end),
-                            setup.probe.labels.slice(0, share.begin, share.end), hvp);
+  SharedSet shared = shared_set(setup.probe, options, group);
+  curvature::CurvatureOperator op(*setup.network, shared.inputs, shared.targets, shared.options);
   runs::SpectrumDocument document;
   document.determinism.max_abs_difference = curvature::determinism_gap(op, run.request.seed + 3);
 
   core::Progress progress("spectrum", 0, run.quiet);
-  ProgressOperator<curvature::HvpOperator> observed(op, progress);
+  ProgressOperator<curvature::CurvatureOperator> observed(op, progress);
+  curvature::SpectrumVectors solved;
   curvature::SpectrumMeasures measures = curvature::measure_spectrum(
-      observed, run.request, [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
+      observed, run.request,
+      [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
         progress.finish("HVPs");
         if (on_measure) on_measure(measure, so_far);
-      });
+      },
+      &solved);
+  if (run.request.top_k > 0) document.subspace = curvature::subspace_record(solved.top.vectors, op.gradient(), {});
+  std::int64_t products = op.products();
+  if (run.blocks != curvature::BlockMode::kNone) {
+    document.blocks = curvature::measure_blocks(*setup.network, shared.inputs, shared.targets, shared.options,
+                                                curvature::network_blocks(*setup.network, options.parameters, run.blocks),
+                                                run.request);
+    for (const auto& [name, block] : document.blocks) {
+      products += (block.top ? block.top->hvps : 0) + (block.trace ? block.trace->hvps : 0);
+    }
+  }
+  if (run.probe_draws > 0) {
+    document.probe_draws = measure_probe_draws(*setup.network, setup.pool, examples, run.probe_draws, options,
+                                               run.request, group);
+    products += document.probe_draws->hvps;
+  }
+  if (vectors != nullptr) *vectors = std::move(solved);
 
   document.curvtrack_version = CURVTRACK_VERSION;
   document.git_revision = CURVTRACK_GIT_REVISION;
   document.settings = setup.settings;
   document.settings["threads"] = threads;
-  document.settings["hvp_batch_size"] = hvp.batch_size;
-  document.settings["graph_cache"] = hvp.cache_graph;
+  document.settings["hvp_batch_size"] = options.batch_size;
+  document.settings["graph_cache"] = options.cache_graph;
   document.settings["seed"] = run.request.seed;
   document.settings["ranks"] = {{"count", group.ranks()}, {"backend", group.backend()},
                                 {"launcher", group.environment().source},
                                 {"split", "probe set in contiguous shares; products summed over ranks"}};
-  document.settings["hessian"] = "mean cross-entropy over the probe set, no weight decay, exact double-backward HVP";
+  document.settings["operator"] = curvature::operator_settings(options, run.parameter_globs, run.blocks, parameters);
   document.settings["libraries"] = {
       {"libtorch", TORCH_VERSION},
       {"eigen", version_string(EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION)},
       {"spectra", version_string(SPECTRA_MAJOR_VERSION, SPECTRA_MINOR_VERSION, SPECTRA_PATCH_VERSION)}};
   document.probe_loss = op.loss();
   document.probe_gradient_norm = op.gradient().norm();
-  document.total_hvps = op.products();
+  document.total_hvps = products;
   document.top = std::move(measures.top);
   document.bottom = std::move(measures.bottom);
   document.trace = std::move(measures.trace);

@@ -158,6 +158,87 @@ nlohmann::json StabilityRecord::to_json() const {
           {"note", note}};
 }
 
+nlohmann::json BlockRecord::to_json() const {
+  nlohmann::json out = {{"parameters", parameters}, {"size", size}, {"weight_norm", weight_norm}};
+  put_record(out, "top", top);
+  put_record(out, "trace", trace);
+  return out;
+}
+
+nlohmann::json SubspaceRecord::to_json() const {
+  nlohmann::json out = {{"k", k}, {"gradient_fraction", gradient_fraction}};
+  put(out, "previous_overlap", previous_overlap);
+  return out;
+}
+
+nlohmann::json ProbeDrawsRecord::to_json() const {
+  return {{"draws", draws}, {"examples", examples}, {"seeds", seeds}, {"values", values},
+          {"converged", converged}, {"mean", mean}, {"sd", sd}, {"min", min}, {"max", max},
+          {"hvps", hvps}, {"seconds", seconds}};
+}
+
+nlohmann::json blocks_json(const std::map<std::string, BlockRecord>& blocks) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, block] : blocks) out[name] = block.to_json();
+  return out;
+}
+
+std::map<std::string, BlockRecord> blocks_from_json(const nlohmann::json& parent, const std::string& where) {
+  std::map<std::string, BlockRecord> blocks;
+  auto part = FieldReader(parent, where).object("blocks");
+  if (!part) return blocks;
+  for (const auto& [name, value] : part->json().items()) {
+    auto entry = part->object(name.c_str());
+    if (!entry) throw core::DataError(part->where() + ": \"" + name + "\" is not an object");
+    BlockRecord block;
+    const nlohmann::json& names = entry->json().contains("parameters") ? entry->json()["parameters"] : nlohmann::json::array();
+    if (!names.is_array()) throw core::DataError(entry->where() + ": \"parameters\" is not a list");
+    for (const auto& item : names) {
+      if (!item.is_string()) throw core::DataError(entry->where() + ": \"parameters\" holds a non-string");
+      block.parameters.push_back(item.get<std::string>());
+    }
+    block.size = entry->value_or<std::int64_t>("size", 0);
+    block.weight_norm = entry->value_or<double>("weight_norm", 0);
+    if (auto top = entry->object("top")) block.top = eigen_from(*top);
+    if (auto trace = entry->object("trace")) block.trace = trace_from(*trace);
+    blocks[name] = std::move(block);
+  }
+  return blocks;
+}
+
+std::optional<SubspaceRecord> subspace_from_json(const nlohmann::json& parent, const std::string& where) {
+  auto part = FieldReader(parent, where).object("subspace");
+  if (!part) return std::nullopt;
+  SubspaceRecord out;
+  out.k = part->value_or<int>("k", 0);
+  out.gradient_fraction = part->value_or<double>("gradient_fraction", 0);
+  part->read("previous_overlap", out.previous_overlap);
+  return out;
+}
+
+std::optional<ProbeDrawsRecord> probe_draws_from_json(const nlohmann::json& parent, const std::string& where) {
+  auto part = FieldReader(parent, where).object("probe_draws");
+  if (!part) return std::nullopt;
+  ProbeDrawsRecord out;
+  out.draws = part->value_or<int>("draws", 0);
+  out.examples = part->value_or<std::int64_t>("examples", 0);
+  for (double seed : part->numbers("seeds")) out.seeds.push_back(static_cast<std::uint64_t>(seed));
+  out.values = part->numbers("values");
+  const nlohmann::json& flags = part->json().contains("converged") ? part->json()["converged"] : nlohmann::json::array();
+  if (!flags.is_array()) throw core::DataError(part->where() + ": \"converged\" is not a list");
+  for (const auto& flag : flags) {
+    if (!flag.is_boolean()) throw core::DataError(part->where() + ": \"converged\" holds a non-boolean");
+    out.converged.push_back(flag.get<bool>());
+  }
+  out.mean = part->value_or<double>("mean", 0);
+  out.sd = part->value_or<double>("sd", 0);
+  out.min = part->value_or<double>("min", 0);
+  out.max = part->value_or<double>("max", 0);
+  out.hvps = part->value_or<std::int64_t>("hvps", 0);
+  out.seconds = part->value_or<double>("seconds", 0);
+  return out;
+}
+
 nlohmann::json SetLoss::to_json() const { return {{"loss", loss}, {"accuracy", accuracy}, {"examples", examples}}; }
 
 nlohmann::json WeightNorms::to_json() const {
@@ -220,6 +301,9 @@ nlohmann::json CurvatureRecord::to_json() const {
   put_record(out, "esd", esd);
   put_record(out, "stability", stability);
   put_record(out, "test_hessian", test_hessian);
+  if (!blocks.empty()) out["blocks"] = blocks_json(blocks);
+  put_record(out, "subspace", subspace);
+  put_record(out, "probe_draws", probe_draws);
   if (has_sharpness) {
     out["sharpness"] = nlohmann::json::object();
     put_record(out["sharpness"], "adaptive", adaptive_sharpness);
@@ -285,6 +369,9 @@ CurvatureRecord CurvatureRecord::from_json(const nlohmann::json& json, const std
     test.hvps = part->value_or<std::int64_t>("hvps", 0);
     record.test_hessian = test;
   }
+  record.blocks = blocks_from_json(json, where);
+  record.subspace = subspace_from_json(json, where);
+  record.probe_draws = probe_draws_from_json(json, where);
   if (auto part = in.object("sharpness")) {
     record.has_sharpness = true;
     if (auto adaptive = part->object("adaptive")) record.adaptive_sharpness = sharpness_from(*adaptive);

@@ -20,6 +20,9 @@ nlohmann::json SpectrumDocument::to_json() const {
   if (bottom) out["bottom"] = bottom->to_json();
   if (trace) out["trace"] = trace->to_json();
   if (esd) out["esd"] = esd->to_json();
+  if (!blocks.empty()) out["blocks"] = blocks_json(blocks);
+  if (subspace) out["subspace"] = subspace->to_json();
+  if (probe_draws) out["probe_draws"] = probe_draws->to_json();
   return out;
 }
 

@@ -14,17 +14,17 @@ double global_norm(const std::vector<at::Tensor>& tensors) {
 }
 
 StepResult train_step(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
-                      const at::Tensor& labels, double lr, double momentum) {
+                      const at::Tensor& labels, double lr, double momentum, models::Loss loss_kind) {
   auto parameters = network.parameters();
   for (auto& p : parameters) {
     if (p.grad().defined()) p.mutable_grad() = at::Tensor();
   }
   at::Tensor logits = network.forward(inputs);
-  at::Tensor loss = at::cross_entropy_loss(logits, labels);
+  at::Tensor loss = models::mean_loss(loss_kind, logits, labels);
   loss.backward();
   StepResult result;
   result.loss = loss.item<double>();
-  result.accuracy = logits.detach().argmax(1).eq(labels).to(at::kDouble).mean().item<double>();
+  result.accuracy = models::correct_count(logits, labels).item<double>() / static_cast<double>(logits.size(0));
   std::vector<at::Tensor> gradients;
   for (const auto& p : parameters) gradients.push_back(p.grad());
   result.gradient_norm = global_norm(gradients);
@@ -49,16 +49,16 @@ void average_buffers(models::Network& network, const DataParallel& parallel) {
 
 StepResult train_step_shared(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
                              const at::Tensor& labels, std::int64_t batch_examples, const DataParallel& parallel,
-                             double lr, double momentum) {
+                             double lr, double momentum, models::Loss loss_kind) {
   auto parameters = network.parameters();
   for (auto& p : parameters) {
     if (p.grad().defined()) p.mutable_grad() = at::Tensor();
   }
   at::Tensor logits = network.forward(inputs);
   // This share's part of the whole batch's mean loss: summed over ranks it is that mean.
-  at::Tensor loss = at::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum) / static_cast<double>(batch_examples);
+  at::Tensor loss = models::summed_loss(loss_kind, logits, labels) / static_cast<double>(batch_examples);
   loss.backward();
-  at::Tensor correct = logits.detach().argmax(1).eq(labels).sum().to(at::kDouble);
+  at::Tensor correct = models::correct_count(logits, labels);
 
   // One collective: every gradient, then the loss and the count of correct answers.
   std::vector<at::Tensor> pieces;
@@ -88,7 +88,7 @@ StepResult train_step_shared(models::Network& network, Optimizer& optimizer, con
 }
 
 Evaluation evaluate(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
-                    std::int64_t batch_size, bool restore_training) {
+                    std::int64_t batch_size, bool restore_training, models::Loss loss) {
   c10::NoGradGuard no_grad;
   network.set_training(false);
   double loss_sum = 0, correct = 0;
@@ -97,8 +97,8 @@ Evaluation evaluate(models::Network& network, const at::Tensor& inputs, const at
     std::int64_t end = std::min(n, begin + batch_size);
     at::Tensor logits = network.forward(inputs.slice(0, begin, end));
     at::Tensor batch_labels = labels.slice(0, begin, end);
-    loss_sum += at::cross_entropy_loss(logits, batch_labels, {}, at::Reduction::Sum).item<double>();
-    correct += logits.argmax(1).eq(batch_labels).sum().item<double>();
+    loss_sum += models::summed_loss(loss, logits, batch_labels).item<double>();
+    correct += models::correct_count(logits, batch_labels).item<double>();
   }
   network.set_training(restore_training);
   return {loss_sum / static_cast<double>(n), correct / static_cast<double>(n)};

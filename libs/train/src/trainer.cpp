@@ -15,6 +15,8 @@
 namespace curvtrack::train {
 
 void TrainerOptions::bind(core::OptionBindings& bindings) {
+  bindings.add("train.loss", loss, "training loss: cross-entropy, or mse (1/2 ||f - t||^2 summed over outputs)",
+               models::loss_names());
   bindings.add("train.log_every", log_every, "metrics row every N steps");
   bindings.add("train.eval_every", eval_every, "test evaluation every N steps (0: every epoch)");
   bindings.add("train.checkpoint_every", checkpoint_every, "checkpoint every N steps (0: only at the end and on signals)");
@@ -146,8 +148,9 @@ class Loop {
     if (evaluate_now) add_evaluation(row);
     StepResult result = options_.parallel.active()
                             ? train_step_shared(setup_.network, setup_.optimizer, inputs, labels,
-                                                static_cast<std::int64_t>(batch.size()), options_.parallel, value.lr, momentum)
-                            : train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum);
+                                                static_cast<std::int64_t>(batch.size()), options_.parallel, value.lr, momentum,
+                                                options_.loss)
+                            : train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum, options_.loss);
     row["train_loss"] = result.loss;
     row["train_accuracy"] = result.accuracy;
     row["grad_norm"] = result.gradient_norm;
@@ -172,7 +175,8 @@ class Loop {
   void add_evaluation(runs::MetricsRow& row) {
     bool training = true;
     Evaluation test = evaluate(setup_.network, setup_.test.images.to(options_tensor_),
-                               setup_.test.labels.to(options_tensor_.device()), options_.eval_batch_size, training);
+                               setup_.test.labels.to(options_tensor_.device()), options_.eval_batch_size, training,
+                               options_.loss);
     row["test_loss"] = test.loss;
     row["test_accuracy"] = test.accuracy;
   }

@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
 
 namespace curvtrack::curvature {
 
 /// The grid of a slice.
 struct SliceOptions {
+  /// The loss probed.
+  models::Loss loss = models::Loss::kCrossEntropy;
   /// Grid points per axis, >= 2; alpha_i = radius (2i - (points-1)) / (points-1), so an odd
   /// count puts alpha = 0 exactly on the grid.
   int points = 21;
@@ -73,7 +76,7 @@ Slice2d loss_slice_2d(models::Network& network, const at::Tensor& inputs, const 
                       const SliceOptions& options);
 
 /// Splits a flat vector (length parameter_count, e.g. a unit Hessian eigenvector from
-/// linalg::extreme_eigenpairs over HvpOperator) into tensors shaped, typed and placed like the
+/// linalg::extreme_eigenpairs over CurvatureOperator) into tensors shaped, typed and placed like the
 /// parameters. The result keeps the vector's norm (a unit eigenvector stays unit, so alpha is in
 /// parameter units, unlike the filter-normalised directions whose alpha is relative to the
 /// weights). Throws std::invalid_argument for a length mismatch.

@@ -8,12 +8,14 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "curvtrack/core/options.hpp"
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
+#include "curvtrack/curvature/parameter_blocks.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
 #include "curvtrack/linalg/trace.hpp"
 #include "curvtrack/data/dataset.hpp"
@@ -32,6 +34,10 @@ enum class SliceSet { kNone, kRandom, kEigen, kBoth };
 /// What a probe measures and with which budget ([curvature] section). bind() declares every
 /// key: the field initialisers are the only defaults, the bindings the only choices.
 struct ProbeOptions {
+  OperatorKind matrix = OperatorKind::kHessian;  ///< which curvature matrix
+  std::optional<models::Loss> loss;   ///< the probed loss (unset: the training loss, see resolve_loss)
+  std::string params = "all";         ///< comma-separated globs over parameter names (all: every one)
+  BlockMode blocks = BlockMode::kNone;  ///< per-block top eigenvalues, traces and weight norms
   int top_k = 1;                      ///< largest eigenpairs (0: none)
   int bottom_k = 0;                   ///< smallest eigenpairs (0: none)
   linalg::TraceMethod trace = linalg::TraceMethod::kHutchpp;
@@ -55,6 +61,8 @@ struct ProbeOptions {
   double slice_radius = 1.0;          ///< slice extent (filter-normalised units; eigen: parameter units)
   std::uint64_t slice_seed = 0;       ///< the same random directions for every run of a study
 
+  /// The loss probed: `loss` if set, else the training loss.
+  models::Loss resolve_loss(models::Loss training) const { return loss.value_or(training); }
   /// Binds every curvature.* key of a probe to its field.
   void bind(core::OptionBindings& bindings);
   /// Throws core::UsageError naming the curvature.* key at fault.
@@ -98,8 +106,10 @@ class CurvatureProbe {
  private:
   // The spectrum request of one probe: the options' measures and budgets, from `seed`.
   SpectrumRequest request(std::uint64_t seed) const;
-  // The Hessian operator of `set` at the network, over this rank's share of it.
-  HvpOperator hessian_of(models::Network& network, const data::Dataset& set) const;
+  // The operator options of this probe (matrix, loss, selected parameters, batches, ranks).
+  OperatorOptions operator_options(models::Network& network) const;
+  // The curvature operator of `set` at the network, over this rank's share of it.
+  CurvatureOperator operator_of(models::Network& network, const data::Dataset& set) const;
 
   runs::TestHessianRecord measure_test_hessian(models::Network& network, std::uint64_t seed);
   void measure_sharpnesses(models::Network& network, runs::CurvatureRecord& record);

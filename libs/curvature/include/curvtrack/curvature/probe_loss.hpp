@@ -1,5 +1,5 @@
 #pragma once
-// The mean cross-entropy of a network over a probe set, its gradient, and in-place moves of the
+// The mean loss of a network over a probe set, its gradient, and in-place moves of the
 // parameters (perturb, snapshot, restore) for the measures that probe the loss around w.
 
 #include <ATen/core/Tensor.h>
@@ -9,26 +9,28 @@
 #include <utility>
 #include <vector>
 
+#include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
 
 namespace curvtrack::curvature {
 
-/// Mean cross-entropy (nats per example) of `network` over (inputs, labels), in batches of
+/// Mean `loss` (cross-entropy in nats per example, or the square loss) of `network` over
+/// (inputs, labels: class labels or target rows), in batches of
 /// `batch_size` weighted by batch size, without gradients. The network is used as given (mode,
-/// dtype, device); inputs are converted to the parameters' dtype and device, labels to long.
+/// dtype, device); inputs are converted to the parameters' dtype and device.
 /// In training mode BatchNorm layers update their running statistics: callers that want them
 /// kept snapshot the buffers. Throws std::invalid_argument for batch_size < 1, an empty probe
 /// set or a label count that differs from the input count.
 double probe_loss(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
-                  std::int64_t batch_size);
+                  std::int64_t batch_size, models::Loss loss = models::Loss::kCrossEntropy);
 
-/// The mean cross-entropy as probe_loss() and its gradient with respect to every parameter
+/// The mean loss as probe_loss() and its gradient with respect to every parameter
 /// (aligned with network.parameters(), each of the parameter's shape, dtype and device), the
 /// per-batch gradients averaged weighted by batch size. Sets requires_grad on the parameters.
 std::pair<double, std::vector<at::Tensor>> probe_loss_and_gradient(models::Network& network,
                                                                    const at::Tensor& inputs,
                                                                    const at::Tensor& labels,
-                                                                   std::int64_t batch_size);
+                                                                   std::int64_t batch_size, models::Loss loss = models::Loss::kCrossEntropy);
 
 /// w += scale * direction, in place and without autograd; `direction` is aligned with
 /// network.parameters() (same shapes). Throws std::invalid_argument for a count or shape mismatch.

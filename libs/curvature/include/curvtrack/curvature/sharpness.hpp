@@ -16,12 +16,15 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
 
 namespace curvtrack::curvature {
 
 /// What to maximise and how hard to try.
 struct SharpnessOptions {
+  /// The loss probed.
+  models::Loss loss = models::Loss::kCrossEntropy;
   /// "adaptive": ||e / (|w| + eta)||_2 <= rho; "epsilon": |e_i| <= epsilon (|w_i| + 1).
   std::string kind = "adaptive";
   /// Adaptive radius (dimensionless: relative perturbation of each weight, L2 over all weights).

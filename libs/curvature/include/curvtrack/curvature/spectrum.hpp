@@ -69,11 +69,17 @@ runs::TraceRecord trace_record(const linalg::TraceEstimate& estimate, double sec
 /// An SLQ density as recorded (raw nodes and weights per run, broadened density, sigma, HVPs).
 runs::DensityRecord density_record(const linalg::SlqResult& result, const linalg::SlqOptions& options, double seconds);
 
-/// Runs every requested measure on `op`. `top`, when given, receives the top solve's result
-/// (values, and vectors for the next warm start).
+/// The eigen-solvers' full results (values and vectors), for warm starts and saved eigenvectors.
+struct SpectrumVectors {
+  linalg::EigenResult top;
+  linalg::EigenResult bottom;
+};
+
+/// Runs every requested measure on `op`. `vectors`, when given, receives the top and bottom
+/// solves' results.
 template <class Op>
 SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, const MeasureCallback& on_measure = {},
-                                  linalg::EigenResult* top = nullptr) {
+                                  SpectrumVectors* vectors = nullptr) {
   using Clock = std::chrono::steady_clock;
   auto seconds_since = [](Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -102,7 +108,7 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     (largest ? out.top : out.bottom) = std::move(record);
     // A non-finite lambda_max leaves the scale at 0 (near-zero bottom values then use eps).
     if (largest && result.values.size() > 0 && std::isfinite(result.values[0])) scale = std::abs(result.values[0]);
-    if (largest && top != nullptr) *top = std::move(result);
+    if (vectors != nullptr) (largest ? vectors->top : vectors->bottom) = std::move(result);
     report(name);
   };
   eigen("top", request.top_k, linalg::Spectrum::kLargest);

@@ -26,8 +26,13 @@ struct ProbeSetupOptions {
 struct ProbeSetup {
   std::unique_ptr<models::Network> network;
   data::Dataset probe;
+  data::Dataset pool;           ///< the whole split the probe set was taken from (for probe draws)
   nlohmann::json settings;      ///< model (file, fingerprint, parameters), data, probe, dtype, device
 };
+
+/// The model's parameters, one line each: name, shape and size, in the order of the flattened
+/// parameter vector (the names --params and blocks use), then the total.
+std::string parameter_listing(const std::string& model, std::uint64_t seed);
 
 /// Loads model and probe set; validates the model's output shape on the probe inputs.
 ProbeSetup load_probe_setup(const ProbeSetupOptions& options);

@@ -90,6 +90,40 @@ struct WeightNorms {
   nlohmann::json to_json() const;
 };
 
+/// One parameter block's measures: the principal submatrix of the operator over its parameters.
+struct BlockRecord {
+  std::vector<std::string> parameters;  ///< the parameter names, in network order
+  std::int64_t size = 0;                ///< scalar parameters in the block
+  double weight_norm = 0;               ///< L2 norm of the block's weights
+  std::optional<EigenRecord> top;
+  std::optional<TraceRecord> trace;
+  nlohmann::json to_json() const;
+};
+
+/// What the top-k eigenvectors say about the gradient and about the previous probe.
+struct SubspaceRecord {
+  int k = 0;                                ///< eigenvectors in U_k
+  double gradient_fraction = 0;             ///< ||U_k^T g||^2 / ||g||^2
+  std::optional<double> previous_overlap;   ///< ||U_k^T U_prev||_F^2 / k (training probes after the first)
+  nlohmann::json to_json() const;
+};
+
+/// lambda_max on several random probe sets of the same size: its spread over probe draws.
+struct ProbeDrawsRecord {
+  int draws = 0;
+  std::int64_t examples = 0;          ///< examples per draw
+  std::vector<std::uint64_t> seeds;   ///< the seed of each draw's examples
+  std::vector<double> values;         ///< lambda_max per draw
+  std::vector<bool> converged;        ///< each draw's convergence flag
+  double mean = 0;
+  double sd = 0;                      ///< sample standard deviation (NaN for one draw)
+  double min = 0;
+  double max = 0;
+  std::int64_t hvps = 0;
+  double seconds = 0;
+  nlohmann::json to_json() const;
+};
+
 /// lambda_max and trace of the test-probe-set Hessian.
 struct TestHessianRecord {
   std::int64_t examples = 0;
@@ -161,6 +195,9 @@ struct CurvatureRecord {
   std::optional<DensityRecord> esd;
   std::optional<StabilityRecord> stability;
   std::optional<TestHessianRecord> test_hessian;
+  std::map<std::string, BlockRecord> blocks;  ///< per parameter block (empty: blocks not probed)
+  std::optional<SubspaceRecord> subspace;
+  std::optional<ProbeDrawsRecord> probe_draws;
   std::optional<SharpnessRecord> adaptive_sharpness;
   std::optional<SharpnessRecord> epsilon_sharpness;
   bool has_sharpness = false;               ///< the record has a "sharpness" object (maybe empty)
@@ -178,6 +215,15 @@ struct CurvatureRecord {
   /// Reads one line's object; core::DataError naming `where` and the field for a wrong type.
   static CurvatureRecord from_json(const nlohmann::json& json, const std::string& where);
 };
+
+/// The "blocks" object: one entry per block name.
+nlohmann::json blocks_json(const std::map<std::string, BlockRecord>& blocks);
+/// Reads a "blocks" object (absent: empty); core::DataError naming `where` for a wrong type.
+std::map<std::string, BlockRecord> blocks_from_json(const nlohmann::json& parent, const std::string& where);
+/// Reads a "subspace" object, if present.
+std::optional<SubspaceRecord> subspace_from_json(const nlohmann::json& parent, const std::string& where);
+/// Reads a "probe_draws" object, if present.
+std::optional<ProbeDrawsRecord> probe_draws_from_json(const nlohmann::json& parent, const std::string& where);
 
 /// Every complete record of a curvature.jsonl (see read_json_log), typed.
 std::vector<CurvatureRecord> read_curvature_records(const std::filesystem::path& path);

@@ -34,6 +34,9 @@ struct SpectrumDocument {
   std::optional<EigenRecord> bottom;
   std::optional<TraceRecord> trace;
   std::optional<DensityRecord> esd;
+  std::map<std::string, BlockRecord> blocks;  ///< per parameter block (empty: none asked for)
+  std::optional<SubspaceRecord> subspace;
+  std::optional<ProbeDrawsRecord> probe_draws;
   nlohmann::json to_json() const;
 };
 

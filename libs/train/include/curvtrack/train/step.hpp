@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
 #include "curvtrack/train/optimizer.hpp"
 
@@ -14,14 +15,15 @@ namespace curvtrack::train {
 
 /// What one step measured on its batch, before the update.
 struct StepResult {
-  double loss;            ///< mean cross-entropy of the batch
+  double loss;            ///< mean loss of the batch
   double accuracy;        ///< fraction of the batch classified correctly
   double gradient_norm;   ///< global L2 norm of the batch gradient
 };
 
-/// Forward, backward, then optimizer.step(lr, momentum); the network must be in training mode.
+/// Forward, backward of the mean `loss` (labels: class labels or target rows), then optimizer.step(lr, momentum); the network must be in training mode.
 StepResult train_step(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
-                      const at::Tensor& labels, double lr, double momentum);
+                      const at::Tensor& labels, double lr, double momentum,
+                      models::Loss loss = models::Loss::kCrossEntropy);
 
 /// Data parallelism: this process is `rank` of `ranks`; each rank takes its share of every
 /// batch and the gradient is summed over the ranks, so R ranks with batch B each take the
@@ -38,7 +40,7 @@ struct DataParallel {
 /// ranks: loss, accuracy and gradient are those of the whole batch on every rank.
 StepResult train_step_shared(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
                              const at::Tensor& labels, std::int64_t batch_examples, const DataParallel& parallel,
-                             double lr, double momentum);
+                             double lr, double momentum, models::Loss loss = models::Loss::kCrossEntropy);
 
 /// Mean loss and accuracy over a dataset.
 struct Evaluation {
@@ -49,7 +51,8 @@ struct Evaluation {
 /// Evaluates in eval mode without gradients, `batch_size` examples at a time, then restores
 /// the training mode given by `restore_training`.
 Evaluation evaluate(models::Network& network, const at::Tensor& inputs, const at::Tensor& labels,
-                    std::int64_t batch_size, bool restore_training);
+                    std::int64_t batch_size, bool restore_training,
+                    models::Loss loss = models::Loss::kCrossEntropy);
 
 /// Global L2 norm of a list of tensors (weights, gradients).
 double global_norm(const std::vector<at::Tensor>& tensors);

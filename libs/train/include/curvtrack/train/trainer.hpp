@@ -27,6 +27,7 @@ struct TrainerOptions {
   data::BatchPlan batches;
   data::Augmentation augmentation;
   std::uint64_t data_seed = 0;            ///< data order and augmentation
+  models::Loss loss = models::Loss::kCrossEntropy;  ///< the training (and test) loss
   std::int64_t log_every = 50;            ///< metrics row every N steps (and at evaluations)
   std::int64_t eval_every = 0;            ///< test evaluation every N steps; 0 = once per epoch
   std::int64_t eval_batch_size = 1024;

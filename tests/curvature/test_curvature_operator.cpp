@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <torch/utils.h>
 
-#include "curvtrack/curvature/hvp_operator.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/models/network.hpp"
 #include "dense_reference.hpp"
 #include "test_problem.hpp"
@@ -22,7 +22,7 @@ using testing::relative_gap;
 
 TEST_CASE("HVP equals the analytic Hessian of softmax regression", "[unit]") {
   Problem problem = make_problem("mlp:4-3", 40, 2, 3);
-  curvature::HvpOperator op(*problem.network, problem.inputs, problem.labels);
+  curvature::CurvatureOperator op(*problem.network, problem.inputs, problem.labels);
   auto parameters = problem.network->parameters();
   at::Tensor weight = parameters[0].detach().contiguous();
   at::Tensor bias = parameters[1].detach().contiguous();
@@ -43,7 +43,7 @@ TEST_CASE("HVP equals the analytic Hessian of softmax regression", "[unit]") {
 TEST_CASE("HVP equals the row-by-row and finite-difference Hessians of a tiny MLP and CNN", "[unit]") {
   auto spec = GENERATE(std::string("mlp:16-5-3:tanh"), std::string("cnn:2-3:tanh:classes=3:side=4"));
   Problem problem = make_problem(spec, 24, 4, 3);
-  curvature::HvpOperator op(*problem.network, problem.inputs, problem.labels);
+  curvature::CurvatureOperator op(*problem.network, problem.inputs, problem.labels);
   Eigen::MatrixXd actual = testing::dense_from_operator(op);
   Eigen::MatrixXd by_rows = testing::row_by_row_hessian(*problem.network, problem.inputs, problem.labels);
   Eigen::MatrixXd by_differences =
@@ -57,9 +57,9 @@ TEST_CASE("HVP equals the row-by-row and finite-difference Hessians of a tiny ML
 
 TEST_CASE("HVP does not depend on batching or graph caching", "[unit]") {
   Problem problem = make_problem("mlp:16-6-3:tanh", 50, 4, 3);
-  curvature::HvpOperator whole(*problem.network, problem.inputs, problem.labels, {1024, true, 0, {}});
-  curvature::HvpOperator batched(*problem.network, problem.inputs, problem.labels, {7, true, 0, {}});
-  curvature::HvpOperator uncached(*problem.network, problem.inputs, problem.labels, {7, false, 0, {}});
+  curvature::CurvatureOperator whole(*problem.network, problem.inputs, problem.labels, curvature::OperatorOptions::in_batches(1024));
+  curvature::CurvatureOperator batched(*problem.network, problem.inputs, problem.labels, curvature::OperatorOptions::in_batches(7));
+  curvature::CurvatureOperator uncached(*problem.network, problem.inputs, problem.labels, curvature::OperatorOptions::in_batches(7, false));
   Eigen::MatrixXd reference = testing::dense_from_operator(whole);
   REQUIRE(relative_gap(testing::dense_from_operator(batched), reference) < 1e-13);
   REQUIRE(relative_gap(testing::dense_from_operator(uncached), reference) < 1e-13);
@@ -70,12 +70,12 @@ TEST_CASE("HVP does not depend on batching or graph caching", "[unit]") {
 
 TEST_CASE("HVP is deterministic and float32 agrees with float64", "[unit]") {
   Problem problem = make_problem("cnn:3:tanh:classes=3:side=6", 30, 6, 3);
-  curvature::HvpOperator exact(*problem.network, problem.inputs, problem.labels, {8, true, 0, {}});
+  curvature::CurvatureOperator exact(*problem.network, problem.inputs, problem.labels, curvature::OperatorOptions::in_batches(8));
   REQUIRE(curvature::determinism_gap(exact, 3) == 0.0);
   Eigen::MatrixXd reference = testing::dense_from_operator(exact);
 
   problem.network->to(at::kCPU, at::kFloat);
-  curvature::HvpOperator single(*problem.network, problem.inputs, problem.labels, {8, true, 0, {}});
+  curvature::CurvatureOperator single(*problem.network, problem.inputs, problem.labels, curvature::OperatorOptions::in_batches(8));
   REQUIRE(single.dtype() == at::kFloat);
   double gap = relative_gap(testing::dense_from_operator(single), reference);
   INFO("float32 relative gap " << gap);
