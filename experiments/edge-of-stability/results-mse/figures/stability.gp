@@ -1,0 +1,22 @@
+# Stability ratio lr·λmax against the linear-stability limit
+# written by curvtrack report: reads stability.dat and writes stability.svg and stability.png.
+# Restyle freely and regenerate with: gnuplot stability.gp
+set encoding utf8
+set terminal svg size 860,500 dynamic noenhanced font 'Sans,12' background rgb 'white'
+set output 'stability.svg'
+set datafile missing 'nan'
+set title 'Stability ratio lr·λmax against the linear-stability limit'
+set xlabel 'fraction of training (step / total steps)'
+set ylabel 'lr · λmax'
+set grid
+set key below
+set style fill transparent solid 0.18 noborder
+plot 'stability.dat' index 0 using 3:4 with lines lw 0.7 dt 1 lc rgb '#b01b9e77' notitle, \
+     '' index 1 using 2:4:5 with filledcurves lc rgb '#1b9e77' notitle, \
+     '' index 1 using 2:3 with lines lw 2 dt 1 lc rgb '#1b9e77' title 'gd-mse-eta0.04: lr·λmax (mean of 1, band min-max)', \
+     '' index 3 using 2:4:5 with filledcurves lc rgb '#1b9e77' notitle, \
+     '' index 3 using 2:3 with lines lw 2 dt 2 lc rgb '#1b9e77' title 'gd-mse-eta0.04: stability limit (mean of 1, band min-max)'
+set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'
+set output 'stability.png'
+replot
+unset output
