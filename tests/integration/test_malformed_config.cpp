@@ -111,6 +111,13 @@ std::vector<std::string> bench(CaseDir& c, const std::string& model, std::vector
   return args;
 }
 
+// spectrum of the table's model on a good folder, with extra options.
+std::vector<std::string> model_spectrum_with(CaseDir& c, std::vector<std::string> extra) {
+  std::vector<std::string> args = model_spectrum(c, kModel);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 std::vector<std::string> with_threads(std::vector<std::string> args, const std::string& threads) {
   *(std::find(args.begin(), args.end(), "--threads") + 1) = threads;
   return args;
@@ -140,6 +147,26 @@ std::vector<Case> usage_cases() {
       {"bench --batch-size 0", [](CaseDir& c) { return bench(c, kModel, {"--batch-size", "0"}); }, 2, {"--batch-size 0"}},
       {"bench --tol 0", [](CaseDir& c) { return bench(c, kModel, {"--tol", "0"}); }, 2, {"--tol", "positive"}},
       {"bench --repeats 0", [](CaseDir& c) { return bench(c, kModel, {"--repeats", "0"}); }, 2, {"--repeats 0"}},
+      {"spectrum --loss not a loss", [](CaseDir& c) { return model_spectrum_with(c, {"--loss", "hinge"}); },
+       2, {"--loss='hinge'", "cross-entropy, mse"}},
+      {"spectrum --operator not a matrix", [](CaseDir& c) { return model_spectrum_with(c, {"--operator", "fisher"}); },
+       2, {"--operator='fisher'", "hessian, ggn, empirical-fisher"}},
+      {"spectrum --blocks not a mode", [](CaseDir& c) { return model_spectrum_with(c, {"--blocks", "layer"}); },
+       2, {"--blocks='layer'", "none, module, tensor"}},
+      {"spectrum --params glob matching nothing", [](CaseDir& c) { return model_spectrum_with(c, {"--params", "conv*"}); },
+       2, {"--params 'conv*'", "matches no parameter", "weight"}},
+      {"spectrum --params with an empty entry", [](CaseDir& c) { return model_spectrum_with(c, {"--params", "1.*,,2.*"}); },
+       2, {"'1.*,,2.*'", "empty entry"}},
+      {"spectrum --probe-draws negative", [](CaseDir& c) { return model_spectrum_with(c, {"--probe-draws", "-1"}); },
+       2, {"--probe-draws", "-1"}},
+      {"config train.loss not a loss", [](CaseDir& c) { return train_with(c, kRunnable, {"--set", "train.loss=l1"}); },
+       2, {"train.loss", "l1", "cross-entropy, mse"}},
+      {"config curvature.matrix not a matrix", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\nmatrix = hessianx\n");
+       }, 2, {"curvature.matrix", "hessianx", "ggn"}},
+      {"config curvature.params matching nothing", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\nparams = conv*\n");
+       }, 2, {"curvature.params 'conv*'", "matches no parameter"}},
   };
 }
 

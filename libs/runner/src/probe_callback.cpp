@@ -54,6 +54,9 @@ RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) :
   probe_ = std::make_unique<curvature::CurvatureProbe>(measures, std::move(train_probe), std::move(test_probe));
   points_ = curvature::probe_points(tracking.at, *resources.schedule);
   probe_network_ = models::make_network(prepared.options.model.spec, 0);
+  // A glob that matches no parameter is refused before training, not at the first probe.
+  curvature::select_parameters(probe_network_->parameter_names(), curvature::parse_parameter_globs(measures.params),
+                               "curvature.params");
   probe_network_->to(resources.network->parameters().front().device(),
                      tracking.dtype == runner::Precision::kFloat64 ? at::kDouble : at::kFloat);
 
