@@ -116,6 +116,15 @@ std::vector<std::string> with_threads(std::vector<std::string> args, const std::
   return args;
 }
 
+// lrfind on a tiny synthetic set: 256 training images, 4 classes.
+std::vector<std::string> lrfind(CaseDir& c, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"lrfind", "--out", (c.dir / "lrfind").string(), "--threads", "1", "--quiet",
+                                   "--set", "data.dataset=gmm:256:4:4:1", "--set", "data.batch_size=32",
+                                   "--set", "model.spec=mlp:16-8-4:tanh"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 std::vector<Case> usage_cases() {
   return {
       {"config key before any [section]", [](CaseDir& c) { return train_with(c, "steps = 5\n" + kRunnable); },
@@ -140,6 +149,17 @@ std::vector<Case> usage_cases() {
       {"bench --batch-size 0", [](CaseDir& c) { return bench(c, kModel, {"--batch-size", "0"}); }, 2, {"--batch-size 0"}},
       {"bench --tol 0", [](CaseDir& c) { return bench(c, kModel, {"--tol", "0"}); }, 2, {"--tol", "positive"}},
       {"bench --repeats 0", [](CaseDir& c) { return bench(c, kModel, {"--repeats", "0"}); }, 2, {"--repeats 0"}},
+      {"lrfind --rule unknown", [](CaseDir& c) { return lrfind(c, {"--rule", "median"}); },
+       2, {"--rule 'median'", "smith, minimum, steep, valley"}},
+      {"lrfind rule unknown in the config", [](CaseDir& c) { return lrfind(c, {"--set", "train.lrfind_rule=median"}); },
+       2, {"train.lrfind_rule", "median", "smith"}},
+      {"lrfind --validation 0", [](CaseDir& c) { return lrfind(c, {"--mode", "linear", "--validation", "0"}); },
+       2, {"train.lrfind_validation = 0", ">= 1"}},
+      {"lrfind --validation -5", [](CaseDir& c) { return lrfind(c, {"--mode", "linear", "--validation", "-5"}); },
+       2, {"train.lrfind_validation = -5", ">= 1"}},
+      {"lrfind --validation as large as the training set", [](CaseDir& c) {
+         return lrfind(c, {"--mode", "linear", "--validation", "256"});
+       }, 2, {"train.lrfind_validation = 256", "< the 256 training images"}},
   };
 }
 
