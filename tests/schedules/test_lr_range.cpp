@@ -221,25 +221,36 @@ TEST_CASE("smith on batch losses smoothed as the sweep smooths them finds the sm
 }
 
 TEST_CASE("smith_turn enters the band of the best moving average where the definition says", "[unit]") {
-  // Second differences are 0 except at the two corners: sigma = 0. Moving averages (5 points):
-  // a[5] = 4.4, a[6] = 4.8, a[7] = 4.8, a[8] = 4.4: the first maximum is 6, entered at 6.
+  // Second differences are 0 except at the two corners: sigma = 0. Fewer than 20 points: moving
+  // averages over 3, a[5] = 14/3, a[6] = a[7] = 5, a[8] = 14/3: the first maximum is 6, entered at 6.
   std::vector<double> score = {0, 1, 2, 3, 4, 5, 5, 5, 5, 4, 3, 2, 1, 0};
   Turn turn = smith_turn(score, score.size());
   CHECK(turn.improved);
   CHECK(turn.turned);
   CHECK(turn.index == 6);
-  // Only the first 8 are candidates: the best average is then a[7] = (5+5+5)/3 = 5 at the end,
-  // and the tail (4, 3, ...) shows the turn.
+  // Only the first 8 are candidates: a[6] = a[7] = 5 still, and the tail (4, 3, ...) shows the turn.
   Turn early = smith_turn(score, 8);
   CHECK(early.improved);
   CHECK(early.turned);
-  CHECK(early.index == 7);
-  // Without the tail the same 8 never turn: index 7 is then a lower bound.
+  CHECK(early.index == 6);
+  // Without the tail the same 8 never turn: index 6 is then a lower bound.
   std::vector<double> head(score.begin(), score.begin() + 8);
   Turn unturned = smith_turn(head, 8);
   CHECK(unturned.improved);
   CHECK_FALSE(unturned.turned);
-  CHECK(unturned.index == 7);
+  CHECK(unturned.index == 6);
+  // 20 points and more: averages over 5. A ramp 0..9, then 10 x 10, then 9, 8: a[9] = 8.8,
+  // a[10] = 9.4, a[11] = 9.8, a[12..17] = 10, a[18] = 9.8: the band (sigma = 0: all but two
+  // second differences vanish) is entered at 12, and the 9 at index 20 is the turn.
+  std::vector<double> ramp;
+  for (int k = 0; k < 10; ++k) ramp.push_back(k);
+  for (int k = 0; k < 10; ++k) ramp.push_back(10);
+  ramp.push_back(9);
+  ramp.push_back(8);
+  Turn wide = smith_turn(ramp, ramp.size());
+  CHECK(wide.improved);
+  CHECK(wide.turned);
+  CHECK(wide.index == 12);
   CHECK_THROWS_AS(smith_turn(score, 2), std::invalid_argument);
   CHECK_THROWS_AS(smith_turn(score, score.size() + 1), std::invalid_argument);
   std::vector<double> hole = {0, 1, std::numeric_limits<double>::quiet_NaN(), 3};

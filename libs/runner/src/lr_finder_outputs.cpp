@@ -20,7 +20,8 @@ namespace curvtrack::runner {
 namespace {
 
 constexpr const char* kSmithRule =
-    "largest lr still improving before the curve turns: where the 5-point moving average last enters the "
+    "largest lr still improving before the curve turns: where the 5-point (3-point under 20 points) moving "
+    "average last enters the "
     "noise band (one point's noise, from second differences) below its best value (docs/methods.md 1.5)";
 constexpr const char* kStopRule = "stop when the debiased smoothed loss exceeds stop_factor x its best value, or is not finite";
 // Momentum at step 0 does not depend on the length of a schedule; any valid length will do.

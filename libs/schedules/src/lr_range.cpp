@@ -12,14 +12,17 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kDropLast = 5;
 constexpr std::size_t kMinKept = 3;  // central differences need a point on each side
-constexpr std::size_t kHalfWindow = 2;  // smith_turn's moving average spans 2 * 2 + 1 points
+// smith_turn's moving average spans 5 points, or 3 on curves of fewer than 20 candidates
+// (where 5 would smear a turn over a quarter of the curve).
+constexpr std::size_t kWideWindowFrom = 20;
 
-// Centred moving average over up to 2 * kHalfWindow + 1 points, truncated at the ends.
+// Centred moving average over up to 2 * half + 1 points, truncated at the ends.
 std::vector<double> moving_average(const std::vector<double>& y, std::size_t m) {
+  const std::size_t half = m >= kWideWindowFrom ? 2 : 1;
   std::vector<double> a(m);
   for (std::size_t k = 0; k < m; ++k) {
-    std::size_t from = k >= kHalfWindow ? k - kHalfWindow : 0;
-    std::size_t to = std::min(m - 1, k + kHalfWindow);
+    std::size_t from = k >= half ? k - half : 0;
+    std::size_t to = std::min(m - 1, k + half);
     double sum = 0.0;
     for (std::size_t j = from; j <= to; ++j) sum += y[j];
     a[k] = sum / static_cast<double>(to - from + 1);

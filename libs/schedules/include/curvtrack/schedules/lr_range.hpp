@@ -50,8 +50,8 @@ struct LrSuggestions {
 /// Where a curve stops improving (Smith's rule, docs/methods.md section 1.5). `score` is to be
 /// maximised (the negated loss, or an accuracy); points [0, considered) are candidates, later ones
 /// (a tail, non-finite allowed: counted as worse than anything) only show that the curve turned.
-/// With m = considered, a = the centred moving average of score over 5 points (fewer at the
-/// ends), sigma = 1.4826 * median |second difference of score| / sqrt(6) (the noise of one point),
+/// With m = considered, a = the centred moving average of score over 5 points (3 when m < 20;
+/// fewer at the ends), sigma = 1.4826 * median |second difference of score| / sqrt(6) (the noise of one point),
 /// p = the first index of max(a): the choice is the first index t <= p with a_j >= a_p - sigma for
 /// every j in [t, p], i.e. where the curve last enters the noise band of its best value. The
 /// curve improved when t > 0 (a_{t-1} lies below the band); it turned when a later point, of the
