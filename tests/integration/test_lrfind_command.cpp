@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "run_tool.hpp"
@@ -86,8 +87,8 @@ TEST_CASE("curvtrack lrfind writes the curve, the suggestions and a figure", "[i
   auto run = run_tool(with_synthetic({"lrfind", "--out", out.string(), "--num-it", "60"}));
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
-  CHECK_THAT(run.err, Contains("suggestions minimum"));
-  CHECK_THAT(run.err, Contains("chosen (valley)"));
+  CHECK_THAT(run.err, Contains("suggestions smith"));
+  CHECK_THAT(run.err, Contains("chosen (smith)"));
 
   auto json = json_of(out / "lrfind.json");
   CHECK(json["mode"] == "exp");
@@ -99,23 +100,25 @@ TEST_CASE("curvtrack lrfind writes the curve, the suggestions and a figure", "[i
   CHECK(json["model"]["spec"].get<std::string>().find("mlp") != std::string::npos);
   CHECK(json["data"]["batch_size"] == 32);
   CHECK(json["seed"] == 0);
-  CHECK(json["rule"] == "valley");
-  for (const char* rule : {"minimum", "steep", "valley"}) {
+  CHECK(json["rule"] == "smith");
+  CHECK(json["judged_on"]["split"] == "none");  // exp mode: the training loss of its own batches
+  for (const char* rule : {"smith", "minimum", "steep", "valley"}) {
     INFO(rule);
     REQUIRE(json["suggestions"][rule].is_number());
     CHECK(json["suggestions"][rule].get<double>() > 1e-7);
     CHECK(json["suggestions"][rule].get<double>() < 10.0);
   }
-  CHECK(json["chosen"] == json["suggestions"]["valley"]);
+  CHECK(json["chosen"] == json["suggestions"]["smith"]);
 
   auto rows = csv_rows(out / "lrfind.csv");
   REQUIRE(rows.size() == json["iterations"].get<std::size_t>());
   REQUIRE(rows.size() > 10);
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    REQUIRE(rows[i].size() == 5u);
+    REQUIRE(rows[i].size() == 6u);
     CHECK(rows[i][0] == static_cast<double>(i));
     CHECK_THAT(rows[i][1], WithinRel(1e-7 * std::pow(1e8, static_cast<double>(i) / 60.0), 1e-14));
     CHECK(std::isnan(rows[i][4]));
+    CHECK(rows[i][5] == 0.0);
   }
   CHECK(fs::exists(out / "lrfind.gp"));
   if (have_gnuplot()) {
@@ -135,22 +138,46 @@ TEST_CASE("curvtrack lrfind writes the curve, the suggestions and a figure", "[i
   CHECK(json_of(out / "lrfind.json")["chosen"] == json["suggestions"]["steep"]);
 }
 
-TEST_CASE("curvtrack lrfind --mode linear chooses the lr of peak held-out accuracy", "[integration]") {
+TEST_CASE("curvtrack lrfind --mode linear is judged on training images held out from it, never the test split",
+          "[integration]") {
   TempDir dir;
   fs::path out = dir.path() / "lrfind";
-  auto run = run_tool(with_synthetic({"lrfind", "--out", out.string(), "--mode", "linear", "--start", "0.001",
-                                      "--end", "1", "--epochs", "1", "--num-it", "8", "--quiet"}));
+  // test_examples=1: were the test split used, 1 image could not give the accuracies below.
+  // A teacher's labels (unlike the well separated mixture) leave the accuracy room to rise and fall.
+  std::vector<std::string> arguments = with_synthetic({"lrfind", "--out", out.string(), "--mode", "linear", "--start",
+                                                       "0.001", "--end", "1", "--epochs", "1", "--num-it", "8",
+                                                       "--validation", "200", "--set", "data.test_examples=1", "--quiet"});
+  arguments.insert(arguments.end(), {"--set", "data.dataset=teacher:1024:10:28:3"});
+  auto run = run_tool(arguments);
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   auto json = json_of(out / "lrfind.json");
   CHECK(json["mode"] == "linear");
-  CHECK(json["rule"] == "accuracy");
+  CHECK(json["rule"] == "smith");
+  CHECK(json["judged_on"]["split"] == "validation");
+  CHECK(json["judged_on"]["examples"] == 200);
+  CHECK(json["data"]["train_examples"] == 1024);
+  CHECK(json["data"]["sweep_examples"] == 824);
   double best = -1, best_lr = 0;
-  for (const auto& row : csv_rows(out / "lrfind.csv")) {
-    if (std::isfinite(row[4]) && row[4] > best) best = row[4], best_lr = row[1];
+  std::set<double> distinct;
+  auto rows = csv_rows(out / "lrfind.csv");
+  REQUIRE(rows.size() == 824u / 32u);  // one epoch of the 824 images the sweep trains on
+  for (const auto& row : rows) {
+    REQUIRE(row.size() == 6u);
+    if (!std::isfinite(row[4])) {
+      CHECK(row[5] == 0.0);
+      continue;
+    }
+    CHECK(row[5] == 200.0);
+    // Accuracy on 200 images is a multiple of 1/200.
+    CHECK_THAT(row[4] * 200.0, Catch::Matchers::WithinAbs(std::round(row[4] * 200.0), 1e-9));
+    distinct.insert(row[4]);
+    if (row[4] > best) best = row[4], best_lr = row[1];
   }
   REQUIRE(best >= 0);
-  CHECK(json["chosen"].get<double>() == best_lr);
+  CHECK(distinct.size() > 1);
+  CHECK(json["validation_accuracy"]["peak"].get<double>() == best_lr);
+  CHECK(json["chosen"] == json["validation_accuracy"]["smith"]);
 }
 
 TEST_CASE("train with schedule.lr_max = auto records the choice, and a resumed run reuses it", "[integration]") {
@@ -163,9 +190,9 @@ TEST_CASE("train with schedule.lr_max = auto records the choice, and a resumed r
   auto lrfind = json_of(straight / "lrfind.json");
   REQUIRE(meta["status"] == "completed");
   REQUIRE(meta["lr_max_chosen"].is_number());
-  CHECK(meta["lrfind_rule"] == "valley");
+  CHECK(meta["lrfind_rule"] == "smith");
   CHECK(meta["lr_max_chosen"] == lrfind["chosen"]);
-  CHECK(lrfind["rule"] == "valley");
+  CHECK(lrfind["rule"] == "smith");
   CHECK(fs::exists(straight / "lrfind.csv"));
   CHECK(slurp(straight / "config.ini").find("lr_max = auto") != std::string::npos);
   // 1cycle peaks at lr_max; the metrics log every step.
@@ -185,13 +212,15 @@ TEST_CASE("train with schedule.lr_max = auto records the choice, and a resumed r
   // The resumed process takes lr_max from lrfind.json instead of searching again.
   REQUIRE(run_tool(plus(auto_run(edited), {"--max-time", "1"})).exit_code == 75);
   auto record = json_of(edited / "lrfind.json");
-  record["chosen"] = 0.0123;
+  // Above the found choice, so that the resumed steps log the largest lrs of the run.
+  const double edited_lr = 1.5 * record["chosen"].get<double>();
+  record["chosen"] = edited_lr;
   std::ofstream(edited / "lrfind.json") << record.dump(2);
   auto continued = run_tool(plus(auto_run(edited), {"--resume", "auto"}));
   INFO(continued.err);
   REQUIRE(continued.exit_code == 0);
-  CHECK(json_of(edited / "meta.json")["lr_max_chosen"] == 0.0123);
-  CHECK_THAT(largest_logged_lr(edited), WithinRel(0.0123, 0.05));
+  CHECK(json_of(edited / "meta.json")["lr_max_chosen"] == edited_lr);
+  CHECK_THAT(largest_logged_lr(edited), WithinRel(edited_lr, 0.05));
 }
 
 TEST_CASE("lrfind rejects an unknown rule or mode with exit 2 naming it", "[integration]") {

@@ -123,6 +123,15 @@ std::vector<std::string> with_threads(std::vector<std::string> args, const std::
   return args;
 }
 
+// lrfind on a tiny synthetic set: 256 training images, 4 classes.
+std::vector<std::string> lrfind(CaseDir& c, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"lrfind", "--out", (c.dir / "lrfind").string(), "--threads", "1", "--quiet",
+                                   "--set", "data.dataset=gmm:256:4:4:1", "--set", "data.batch_size=32",
+                                   "--set", "model.spec=mlp:16-8-4:tanh"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 std::vector<Case> usage_cases() {
   return {
       {"config key before any [section]", [](CaseDir& c) { return train_with(c, "steps = 5\n" + kRunnable); },
@@ -167,6 +176,17 @@ std::vector<Case> usage_cases() {
       {"config curvature.params matching nothing", [](CaseDir& c) {
          return train_with(c, kRunnable + "[curvature]\nat = end\nparams = conv*\n");
        }, 2, {"curvature.params 'conv*'", "matches no parameter"}},
+      {"lrfind --rule unknown", [](CaseDir& c) { return lrfind(c, {"--rule", "median"}); },
+       2, {"--rule 'median'", "smith, minimum, steep, valley"}},
+      {"lrfind rule unknown in the config", [](CaseDir& c) { return lrfind(c, {"--set", "train.lrfind_rule=median"}); },
+       2, {"train.lrfind_rule", "median", "smith"}},
+      {"lrfind --validation 0", [](CaseDir& c) { return lrfind(c, {"--mode", "linear", "--validation", "0"}); },
+       2, {"train.lrfind_validation = 0", ">= 1"}},
+      {"lrfind --validation -5", [](CaseDir& c) { return lrfind(c, {"--mode", "linear", "--validation", "-5"}); },
+       2, {"train.lrfind_validation = -5", ">= 1"}},
+      {"lrfind --validation as large as the training set", [](CaseDir& c) {
+         return lrfind(c, {"--mode", "linear", "--validation", "256"});
+       }, 2, {"train.lrfind_validation = 256", "< the 256 training images"}},
   };
 }
 

@@ -28,7 +28,7 @@ const std::map<std::string, std::string> kDocumentedDefaults = {
     {"schedule.step_size", ""}, {"schedule.gamma", ""},
     {"train.steps", ""}, {"train.epochs", ""}, {"train.log_every", "50"}, {"train.eval_every", "0"},
     {"train.checkpoint_every", "500"}, {"train.divergence_factor", "10"}, {"train.threads", "0"},
-    {"train.device", "cpu"}, {"train.lrfind_rule", "valley"},
+    {"train.device", "cpu"}, {"train.lrfind_rule", "smith"}, {"train.lrfind_validation", "5000"},
     {"curvature.at", ""}, {"curvature.probe", "train:first:4096"}, {"curvature.test_probe", "test:first:2048"},
     {"curvature.dtype", "float64"}, {"curvature.top_k", "1"}, {"curvature.bottom_k", "0"},
     {"curvature.trace", "hutchpp"}, {"curvature.trace_samples", "30"}, {"curvature.esd", "none"},

@@ -169,7 +169,7 @@ TEST_CASE("each suggestion lies where the smoothed loss falls, before its minimu
   options.start = 1e-4;
   options.end = 10;
   options.num_it = 100;
-  for (const std::string rule : {"minimum", "steep", "valley"}) {
+  for (const std::string rule : {"smith", "minimum", "steep", "valley"}) {
     train::LrFinderResult result = find(model, problem, options, rule);
     const auto& curve = result.curve;
     REQUIRE(curve.size() > 20);
@@ -180,11 +180,15 @@ TEST_CASE("each suggestion lies where the smoothed loss falls, before its minimu
     INFO("rule " << rule << ": chosen " << result.chosen << ", start region lr " << curve[start_region].lr
                  << ", lr at the minimum " << lowest->lr << " (" << result.stop_reason << ")");
     CHECK(result.rule == rule);
-    CHECK(result.chosen == (rule == "minimum" ? result.suggestions.minimum
-                            : rule == "steep" ? result.suggestions.steep
-                                              : result.suggestions.valley));
+    CHECK(result.chosen == schedules::suggestion_by_rule(result.suggestions, rule));
     CHECK(result.chosen >= curve[start_region].lr);
-    CHECK(result.chosen <= lowest->lr);
+    if (rule == "smith") {
+      // Smith's rule: the largest lr still improving, at (or a point or two before) the minimum.
+      CHECK(result.chosen <= 2.0 * lowest->lr);
+      CHECK(result.chosen >= 0.5 * lowest->lr);
+    } else {
+      CHECK(result.chosen <= lowest->lr);
+    }
     // The loss has fallen clearly by the minimum, so the range is not degenerate.
     CHECK(lowest->smoothed < 0.5 * curve[start_region].smoothed);
   }
@@ -222,7 +226,7 @@ TEST_CASE("an exploding lr stops the sweep early and says why", "[unit]") {
   CHECK_THAT(result.stop_reason, Contains("iteration " + std::to_string(last.iteration)));
 }
 
-TEST_CASE("the linear sweep rises linearly and chooses the lr of peak held-out accuracy", "[unit]") {
+TEST_CASE("the linear sweep rises linearly and records its held-out accuracy, judged by the rule", "[unit]") {
   Problem problem;
   Model model("mlp:64-16-4:tanh", "sgd");
   train::LrFinderOptions options;
@@ -234,8 +238,9 @@ TEST_CASE("the linear sweep rises linearly and chooses the lr of peak held-out a
   train::LrFinderResult result = find(model, problem, options, "steep");
   INFO(result.stop_reason);
   REQUIRE(result.curve.size() == 32u);
-  CHECK(result.rule == "accuracy");
+  CHECK(result.rule == "steep");
   double best = -1, best_lr = NAN;
+  std::vector<double> eval_lrs, accuracies;
   int evaluations = 0;
   for (std::size_t t = 0; t < result.curve.size(); ++t) {
     const auto& point = result.curve[t];
@@ -247,10 +252,19 @@ TEST_CASE("the linear sweep rises linearly and chooses the lr of peak held-out a
       CHECK(point.accuracy >= 0.0);
       CHECK(point.accuracy <= 1.0);
       if (point.accuracy > best) best = point.accuracy, best_lr = point.lr;
+      eval_lrs.push_back(point.lr);
+      accuracies.push_back(point.accuracy);
     }
   }
   CHECK(evaluations == 8);
-  CHECK(result.chosen == best_lr);
+  CHECK(result.accuracy_peak == best_lr);
+  CHECK(result.chosen == result.suggestions.steep);  // a loss rule judges the loss in linear mode too
+  // Smith's rule judges the held-out accuracy: the same sweep, chosen by it.
+  schedules::LrChoice expected = schedules::smith_accuracy_lr(eval_lrs, accuracies);
+  train::LrFinderResult smith = find(model, problem, options, "smith");
+  CHECK(smith.rule == "smith");
+  CHECK(((smith.chosen == expected.lr) || (std::isnan(smith.chosen) && std::isnan(expected.lr))));
+  CHECK(smith.chosen_note == expected.note);
   CHECK(best > 0.5);  // four separable classes: the sweep learns something
 }
 

@@ -1,5 +1,6 @@
 // curvtrack lrfind: the LR range test (docs/methods.md section 1.5) on the model, data and optimizer of a run
-// config, written as lrfind.csv, lrfind.json and a figure; the suggestions go to stderr.
+// config, written as lrfind.csv, lrfind.json and a figure; the suggestions go to stderr. Linear mode
+// is judged on training images held out from the sweep (train.lrfind_validation), never the test split.
 
 #include <boost/program_options.hpp>
 #include <algorithm>
@@ -28,12 +29,15 @@ int run_lrfind(const Arguments& arguments) {
       ("set", po::value(&command.assignments)->composing(), "section.key=value, overrides the file (repeatable)")
       ("out", po::value(&out), "folder for lrfind.csv, lrfind.json, lrfind.gp, lrfind.png and lrfind.svg (required)")
       ("mode", po::value(&mode)->default_value("exp"),
-       "exp: exponential sweep judged on the smoothed loss; linear: Smith's linear sweep over a few "
-       "epochs, judged on held-out (test split) accuracy")
+       "exp: exponential sweep judged on the smoothed training loss; linear: Smith's linear sweep over a few "
+       "epochs, judged on the accuracy of training images held out from it (never the test split)")
       ("start", po::value<double>(), "first learning rate (default 1e-7)")
       ("end", po::value<double>(), "last learning rate (default 10)")
       ("num-it", po::value<int>(), "exp: sweep steps, num_it + 1 batches; linear: about this many evaluations (default 100)")
-      ("rule", po::value(&rule), "suggestion reported as chosen: minimum | steep | valley (default: train.lrfind_rule)")
+      ("rule", po::value(&rule),
+       "suggestion reported as chosen: smith | minimum | steep | valley (default: train.lrfind_rule, smith)")
+      ("validation", po::value<std::int64_t>(),
+       "linear: training images held out to judge it (default: train.lrfind_validation, 5000)")
       ("momentum", po::value<double>(), "fixed momentum during the sweep (default: the schedule's at step 0, else 0.9)")
       ("epochs", po::value<int>(), "linear: epochs the lr takes to rise from start to end (default 3)")
       ("beta", po::value<double>(), "loss smoothing factor (default 0.98)")
@@ -48,6 +52,9 @@ int run_lrfind(const Arguments& arguments) {
     throw core::UsageError("--rule '" + rule + "' is not one of " + core::join(rules));
   }
   if (!values["device"].defaulted()) command.assignments.push_back("train.device=" + command.runtime.device);
+  if (values.count("validation") != 0U) {
+    command.assignments.push_back("train.lrfind_validation=" + std::to_string(values["validation"].as<std::int64_t>()));
+  }
   // Before the sweep: the folder must be one and its files regular (or absent).
   if (std::filesystem::exists(out) && !std::filesystem::is_directory(out)) {
     throw core::DataError("--out " + out + " exists and is not a folder");

@@ -9,6 +9,8 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
+#include "curvtrack/data/probe.hpp"
+#include "curvtrack/data/sampler.hpp"
 #include "curvtrack/schedules/schedule.hpp"
 #include "curvtrack/runner/prepared_run.hpp"
 
@@ -17,6 +19,10 @@ namespace fs = std::filesystem;
 namespace curvtrack::runner {
 namespace {
 
+constexpr const char* kSmithRule =
+    "largest lr still improving before the curve turns: where the 5-point (3-point under 20 points) moving "
+    "average last enters the "
+    "noise band (one point's noise, from second differences) below its best value (docs/methods.md 1.5)";
 constexpr const char* kStopRule = "stop when the debiased smoothed loss exceeds stop_factor x its best value, or is not finite";
 // Momentum at step 0 does not depend on the length of a schedule; any valid length will do.
 constexpr std::int64_t kPlaceholderSteps = 1000000;
@@ -27,14 +33,20 @@ std::string short_number(double value) {
   return text;
 }
 
-std::string csv_text(const train::LrFinderResult& result) {
-  std::string text = "iteration,lr,loss,smoothed,accuracy\n";
-  for (const auto& point : result.curve) {
+// validation_examples: how many held-out training images judged the row's accuracy (0: none).
+std::string csv_text(const LrFinderRecord& record) {
+  const std::int64_t judges = record.context.value("/judged_on/examples"_json_pointer, std::int64_t{0});
+  std::string text = "iteration,lr,loss,smoothed,validation_accuracy,validation_examples\n";
+  for (const auto& point : record.result.curve) {
     text += std::to_string(point.iteration) + "," + exact_number(point.lr) + "," + exact_number(point.loss) + "," +
-            exact_number(point.smoothed) + "," + exact_number(point.accuracy) + "\n";
+            exact_number(point.smoothed) + "," + exact_number(point.accuracy) + "," +
+            std::to_string(std::isfinite(point.accuracy) ? judges : 0) + "\n";
   }
   return text;
 }
+
+// null for NaN, as nlohmann writes it.
+nlohmann::json lr_or_null(double lr) { return std::isfinite(lr) ? nlohmann::json(lr) : nlohmann::json(nullptr); }
 
 nlohmann::json json_document(const LrFinderRecord& record) {
   const train::LrFinderOptions& options = record.options;
@@ -49,7 +61,6 @@ nlohmann::json json_document(const LrFinderRecord& record) {
                              {"momentum", options.momentum}};
   if (options.mode == "linear") {
     settings["linear_epochs"] = options.linear_epochs;
-    settings["eval_examples"] = options.eval_examples;
   }
   nlohmann::json document = {
       {"mode", result.mode},
@@ -58,15 +69,28 @@ nlohmann::json json_document(const LrFinderRecord& record) {
       {"stopped_early", result.stopped_early},
       {"stop_reason", result.stop_reason},
       {"suggestions",
-       {{"minimum", result.suggestions.minimum}, {"steep", result.suggestions.steep}, {"valley", result.suggestions.valley}}},
+       {{"smith", lr_or_null(result.suggestions.smith)},
+        {"minimum", lr_or_null(result.suggestions.minimum)},
+        {"steep", lr_or_null(result.suggestions.steep)},
+        {"valley", lr_or_null(result.suggestions.valley)}}},
       {"suggestion_rules",
-       {{"minimum", "lr at the lowest smoothed loss / 10"},
+       {{"smith", kSmithRule},
+        {"minimum", "lr at the lowest smoothed loss / 10"},
         {"steep", "lr at the most negative d loss / d log10 lr"},
-        {"valley", "middle of the longest descending stretch (fastai)"},
-        {"accuracy", "linear mode: lr at the highest held-out accuracy"}}},
+        {"valley", "middle of the longest descending stretch (fastai)"}}},
       {"rule", result.rule},
-      {"chosen", result.chosen},  // NaN is written as null
+      {"chosen", lr_or_null(result.chosen)},
       {"curve", kLrFinderCsv}};
+  if (!result.chosen_note.empty()) document["chosen_note"] = result.chosen_note;
+  if (!result.suggestions.smith_note.empty()) document["smith_note"] = result.suggestions.smith_note;
+  if (result.mode == "linear") {
+    document["validation_accuracy"] = {{"smith", lr_or_null(result.accuracy_smith.lr)},
+                                       {"peak", lr_or_null(result.accuracy_peak)},
+                                       {"smith_rule", std::string(kSmithRule) + ", on the validation accuracy (lr linear)"},
+                                       {"peak_rule", "lr at the highest validation accuracy"}};
+    if (!result.accuracy_smith.note.empty()) document["validation_accuracy"]["smith_note"] = result.accuracy_smith.note;
+    document["suggestions_judge"] = "smith on the validation accuracy; minimum, steep, valley on the smoothed loss";
+  }
   for (const auto& [key, value] : record.context.items()) document[key] = value;
   return document;
 }
@@ -89,13 +113,12 @@ std::string gnuplot_script(const LrFinderRecord& record) {
      << "# suggestions marked. Regenerate the figures in this folder with: gnuplot lrfind.gp\n"
      << "set datafile separator ','\n"
      << "set datafile missing 'nan'\n"
-     << "set logscale x\n"
-     << "set format x '%.0e'\n"
+     << (result.mode == "linear" ? "" : "set logscale x\nset format x '%.0e'\n")
      << "set xlabel 'learning rate'\n"
      << "set ylabel 'training loss (smoothed, debiased)'\n"
      << "set yrange [*:" << exact_number(plot_top(result)) << "]\n"
      << "set grid\n"
-     << "set key top left\n"
+     << "set key below\n"
      << "set title \"LR range test (" << result.mode << "): " << result.rule << " -> "
      << short_number(result.chosen) << "\" noenhanced\n";
   struct Mark {
@@ -103,14 +126,21 @@ std::string gnuplot_script(const LrFinderRecord& record) {
     double lr;
     const char* color;
   };
-  std::vector<Mark> marks = {{"minimum/10", result.suggestions.minimum, "#1b9e77"},
+  const bool linear = result.mode == "linear";
+  std::vector<Mark> marks = {{linear ? "smith (loss)" : "smith", result.suggestions.smith, "#e6ab02"},
+                             {"minimum/10", result.suggestions.minimum, "#1b9e77"},
                              {"steep", result.suggestions.steep, "#d95f02"},
                              {"valley", result.suggestions.valley, "#7570b3"}};
-  if (result.mode == "linear") marks.push_back({"accuracy peak", result.chosen, "#e7298a"});
+  if (linear) {
+    marks.push_back({"smith (accuracy)", result.accuracy_smith.lr, "#a6761d"});
+    marks.push_back({"accuracy peak", result.accuracy_peak, "#e7298a"});
+  }
   double label_height = 0.95;
+  bool chosen_marked = false;
   for (const auto& mark : marks) {
     if (!std::isfinite(mark.lr)) continue;
-    bool chosen = mark.lr == result.chosen;
+    bool chosen = mark.lr == result.chosen && !chosen_marked;
+    chosen_marked = chosen_marked || chosen;
     gp << "set arrow from " << exact_number(mark.lr) << ", graph 0 to " << exact_number(mark.lr)
        << ", graph 1 nohead dt " << (chosen ? 1 : 2) << " lw " << (chosen ? 2 : 1) << " lc rgb '" << mark.color
        << "'\n"
@@ -122,8 +152,8 @@ std::string gnuplot_script(const LrFinderRecord& record) {
   std::string plot = "plot 'lrfind.csv' using 2:3 skip 1 with points pt 7 ps 0.3 lc rgb '#bbbbbb' title 'batch loss', \\\n"
                      "     '' using 2:4 skip 1 with lines lw 2 lc rgb '#222222' title 'smoothed loss'";
   if (result.mode == "linear") {
-    gp << "set y2label 'held-out accuracy'\nset y2tics\nset ytics nomirror\n";
-    plot += ", \\\n     '' using 2:5 skip 1 axes x1y2 with linespoints pt 6 lc rgb '#e7298a' title 'held-out accuracy'";
+    gp << "set y2label 'validation accuracy (held-out training images)'\nset y2tics\nset ytics nomirror\n";
+    plot += ", \\\n     '' using 2:5 skip 1 axes x1y2 with linespoints pt 6 lc rgb '#e7298a' title 'validation accuracy'";
   }
   gp << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) { set terminal pngcairo size 900,600 } else { set terminal png size 900,600 }\n"
      << "set output 'lrfind.png'\n"
@@ -156,39 +186,68 @@ train::LrFinderOptions lr_finder_options(schedules::ScheduleKeys keys) {
   return options;
 }
 
+ValidationSplit validation_split(std::int64_t size, std::int64_t count, std::uint64_t seed) {
+  if (!(count > 0 && count < size)) {
+    throw core::UsageError("train.lrfind_validation = " + std::to_string(count) +
+                           " must be > 0 and < the " + std::to_string(size) +
+                           " training images (the linear range test holds them out and trains on the rest)");
+  }
+  std::vector<std::int64_t> order = data::epoch_order(size, seed ^ kValidationSalt, 0);
+  ValidationSplit split;
+  split.validation.assign(order.begin(), order.begin() + count);
+  split.rest.assign(order.begin() + count, order.end());
+  std::sort(split.validation.begin(), split.validation.end());
+  std::sort(split.rest.begin(), split.rest.end());
+  return split;
+}
+
 LrFinderRecord run_lr_finder_for(const PreparedRun& prepared, RunResources& resources,
-                                 const train::LrFinderOptions& options, const std::string& rule) {
+                                 train::LrFinderOptions options, const std::string& rule) {
   try {
     options.check();
+    schedules::suggestion_by_rule({}, rule);
   } catch (const std::invalid_argument& error) {
     throw core::UsageError(error.what());
   }
-  auto rules = train::lr_finder_rules();
-  if (std::find(rules.begin(), rules.end(), rule) == rules.end()) {
-    throw core::UsageError("LR finder rule '" + rule + "' is not one of " + core::join(rules));
+  const train::TrainerOptions& trainer = resources.trainer;
+  const data::Dataset* sweep = &resources.train;
+  data::Dataset rest, validation;
+  nlohmann::json judged = {{"split", "none"},
+                           {"examples", 0},
+                           {"what", "the smoothed training loss of the sweep's own batches"}};
+  if (options.mode == "linear") {
+    std::int64_t count = prepared.options.train.lrfind_validation;
+    ValidationSplit split = validation_split(resources.train.images.size(0), count, trainer.data_seed);
+    rest = data::subset(resources.train, split.rest);
+    validation = data::subset(resources.train, split.validation);
+    sweep = &rest;
+    options.eval_examples = 0;  // every held-out image judges
+    judged = {{"split", "validation"},
+              {"examples", count},
+              {"what", "accuracy on training images held out from the sweep (train.lrfind_validation, seeded by "
+                       "run.seed); the test split is not used"}};
   }
   LrFinderRecord record;
   record.options = options;
-  const train::TrainerOptions& trainer = resources.trainer;
   record.context = {
       {"model", {{"spec", resources.network->describe()}, {"parameters", models::parameter_count(*resources.network)},
                  {"dtype", runner::precision_names().name(prepared.options.model.dtype)}}},
       {"data", {{"dataset", prepared.options.data.dataset}, {"train", resources.train.source},
-                {"train_examples", resources.train.images.size(0)}, {"held_out", resources.test.source},
-                {"held_out_examples", resources.test.images.size(0)}, {"batch_size", trainer.batches.batch_size},
-                {"drop_last", trainer.batches.drop_last},
+                {"train_examples", resources.train.images.size(0)}, {"sweep_examples", sweep->images.size(0)},
+                {"batch_size", trainer.batches.batch_size}, {"drop_last", trainer.batches.drop_last},
                 {"augment", runner::augment_names().name(prepared.options.data.augment)}}},
+      {"judged_on", judged},
       {"optimizer", resources.optimizer->describe()},
       {"seed", trainer.data_seed},
       {"device", resources.device},
       {"config", prepared.config.to_ini()}};
-  record.result = train::run_lr_finder(*resources.network, *resources.optimizer, resources.train, resources.test,
+  record.result = train::run_lr_finder(*resources.network, *resources.optimizer, *sweep, validation,
                                        trainer.batches, trainer.augmentation, trainer.data_seed, options, rule);
   return record;
 }
 
 std::vector<std::string> write_lr_finder_outputs(const fs::path& dir, const LrFinderRecord& record) {
-  core::write_file_atomically(dir / kLrFinderCsv, csv_text(record.result));
+  core::write_file_atomically(dir / kLrFinderCsv, csv_text(record));
   core::write_file_atomically(dir / kLrFinderJson, json_document(record).dump(2) + "\n");
   core::write_file_atomically(dir / "lrfind.gp", gnuplot_script(record));
   // Stale figures from an earlier sweep would contradict the new curve.
@@ -211,10 +270,19 @@ std::string lr_finder_summary(const LrFinderRecord& record) {
   if (std::isnan(result.suggestions.minimum)) {
     text += "lrfind: too few points before the stop for suggestions\n";
   } else {
-    text += "lrfind: suggestions minimum " + short_number(result.suggestions.minimum) + ", steep " +
-            short_number(result.suggestions.steep) + ", valley " + short_number(result.suggestions.valley) + "\n";
+    text += std::string("lrfind: suggestions") + (result.mode == "linear" ? " on the smoothed loss:" : "") +
+            " smith " + short_number(result.suggestions.smith) + ", minimum " + short_number(result.suggestions.minimum) +
+            ", steep " + short_number(result.suggestions.steep) + ", valley " +
+            short_number(result.suggestions.valley) + "\n";
   }
-  text += "lrfind: chosen (" + result.rule + ") " + short_number(result.chosen) + "\n";
+  if (result.mode == "linear") {
+    const nlohmann::json& judged = record.context["judged_on"];
+    text += "lrfind: on the validation accuracy (" + judged["examples"].dump() +
+            " held-out training images): smith " + short_number(result.accuracy_smith.lr) + ", peak " +
+            short_number(result.accuracy_peak) + "\n";
+  }
+  text += "lrfind: chosen (" + result.rule + ") " + short_number(result.chosen) +
+          (result.chosen_note.empty() ? "" : ": " + result.chosen_note) + "\n";
   return text;
 }
 

@@ -40,8 +40,10 @@ double auto_lr_max(const PreparedRun& prepared, RunResources& resources) {
   } else {
     LrFinderRecord record = run_lr_finder_for(prepared, resources, lr_finder_options(prepared.options.schedule), rule);
     if (!(record.result.chosen > 0) || !std::isfinite(record.result.chosen)) {
-      throw std::runtime_error("schedule.lr_max = auto: the LR range test suggests nothing (" +
-                               record.result.stop_reason + "); widen it with curvtrack lrfind or set schedule.lr_max");
+      std::string why = record.result.chosen_note.empty() ? record.result.stop_reason
+                                                          : record.result.chosen_note + "; " + record.result.stop_reason;
+      throw std::runtime_error("schedule.lr_max = auto: the LR range test's rule " + rule + " suggests nothing (" + why +
+                               "); widen it with curvtrack lrfind or set schedule.lr_max");
     }
     resources.lr_max_chosen = record.result.chosen;
     resources.lr_finder = std::move(record);

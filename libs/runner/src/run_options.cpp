@@ -63,7 +63,12 @@ void TrainOptions::bind(core::OptionBindings& bindings) {
   bindings.add("train.threads", threads, "intra-op threads (0: all cores)");
   bindings.add("train.device", device, "auto | cpu | cuda[:N]");
   bindings.add("train.lrfind_rule", lrfind_rule,
-               "with schedule.lr_max = auto: which LR-finder suggestion becomes lr_max", train::lr_finder_rules());
+               "LR-finder rule: which suggestion becomes lr_max = auto and lrfind's choice "
+               "(smith: the largest lr still improving before the curve turns)",
+               train::lr_finder_rules());
+  bindings.add("train.lrfind_validation", lrfind_validation,
+               "lrfind --mode linear: training images held out (seeded) to judge it by accuracy; "
+               "the sweep trains on the rest, the test split is never used");
 }
 
 void TrackingOptions::bind(core::OptionBindings& bindings) {
@@ -113,6 +118,10 @@ RunOptions read_run_options(const core::Config& config) {
   options.optim.check();
   options.train.loop.batches = options.data.batches;
   options.train.loop.check();
+  if (options.train.lrfind_validation < 1) {
+    throw core::UsageError("train.lrfind_validation = " + std::to_string(options.train.lrfind_validation) +
+                           " must be >= 1 (training images the linear range test holds out)");
+  }
   if (options.curvature.enabled()) options.curvature.measures.check();
   return options;
 }

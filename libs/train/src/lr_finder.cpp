@@ -143,12 +143,6 @@ void sweep_linear(BatchStepper& stepper, models::Network& network, const data::D
                        " iterations (" + std::to_string(options.linear_epochs) + " epochs)";
 }
 
-double suggestion_by_rule(const schedules::LrSuggestions& suggestions, const std::string& rule) {
-  if (rule == "minimum") return suggestions.minimum;
-  if (rule == "steep") return suggestions.steep;
-  return suggestions.valley;
-}
-
 }  // namespace
 
 void LrFinderOptions::check() const {
@@ -165,20 +159,17 @@ void LrFinderOptions::check() const {
   if (eval_batch_size < 1) fail("eval_batch_size must be >= 1, got " + std::to_string(eval_batch_size));
 }
 
-std::vector<std::string> lr_finder_rules() { return {"minimum", "steep", "valley"}; }
+std::vector<std::string> lr_finder_rules() { return schedules::lr_rule_names(); }
 
 LrFinderResult run_lr_finder(models::Network& network, Optimizer& optimizer, const data::Dataset& train,
                              const data::Dataset& held_out, const data::BatchPlan& batches,
                              const data::Augmentation& augmentation, std::uint64_t seed,
                              const LrFinderOptions& options, const std::string& rule) {
   options.check();
-  auto rules = lr_finder_rules();
-  if (std::find(rules.begin(), rules.end(), rule) == rules.end()) {
-    throw std::invalid_argument("LR finder: rule '" + rule + "' is not one of minimum, steep, valley");
-  }
+  schedules::suggestion_by_rule({}, rule);  // throws for an unknown rule before any work
   LrFinderResult result;
   result.mode = options.mode;
-  result.rule = options.mode == "linear" ? "accuracy" : rule;
+  result.rule = rule;
 
   Snapshot snapshot(network, optimizer);
   try {
@@ -204,18 +195,31 @@ LrFinderResult run_lr_finder(models::Network& network, Optimizer& optimizer, con
     result.suggestions = schedules::suggest_lr(lrs, smoothed);
   } catch (const std::invalid_argument&) {
     // Too short a curve (an early stop): no suggestion rather than a made-up one.
-    result.suggestions = {kNaN, kNaN, kNaN};
+    result.suggestions = {};
+    result.suggestions.smith_note = "too few points before the stop";
   }
-  if (options.mode == "exp") {
-    result.chosen = suggestion_by_rule(result.suggestions, rule);
-  } else {
-    result.chosen = kNaN;
+  result.chosen = schedules::suggestion_by_rule(result.suggestions, rule);
+  if (rule == "smith") result.chosen_note = result.suggestions.smith_note;
+  if (options.mode == "linear") {
+    std::vector<double> eval_lrs, accuracies;
     double best = -1;
     for (const auto& point : result.curve) {
-      if (std::isfinite(point.accuracy) && point.accuracy > best) {
+      if (!std::isfinite(point.accuracy)) continue;
+      eval_lrs.push_back(point.lr);
+      accuracies.push_back(point.accuracy);
+      if (point.accuracy > best) {
         best = point.accuracy;
-        result.chosen = point.lr;
+        result.accuracy_peak = point.lr;
       }
+    }
+    if (eval_lrs.size() >= 3) {
+      result.accuracy_smith = schedules::smith_accuracy_lr(eval_lrs, accuracies);
+    } else {
+      result.accuracy_smith.note = "fewer than 3 accuracy evaluations before the stop";
+    }
+    if (rule == "smith") {
+      result.chosen = result.accuracy_smith.lr;
+      result.chosen_note = result.accuracy_smith.note;
     }
   }
   return result;

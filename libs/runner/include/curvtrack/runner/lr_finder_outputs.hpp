@@ -29,11 +29,24 @@ struct LrFinderRecord {
 /// schedule.policy is given. Throws core::UsageError for a bad [schedule] section.
 train::LrFinderOptions lr_finder_options(schedules::ScheduleKeys keys);
 
-/// Runs the finder on a run's network, optimizer, training batches (batch plan, augmentation and
-/// seed of the run) with the test split as held-out set; the network and optimizer are unchanged.
-/// Throws core::UsageError for bad options or rule.
+/// The validation split of a linear range test: `count` training images chosen by a seeded
+/// shuffle (data::epoch_order(size, seed ^ kValidationSalt, 0), its first `count` positions),
+/// and the rest, both in ascending index order. Throws core::UsageError naming
+/// train.lrfind_validation unless 0 < count < size.
+struct ValidationSplit {
+  std::vector<std::int64_t> validation;  ///< held-out training indices, ascending
+  std::vector<std::int64_t> rest;        ///< the indices the sweep trains on, ascending
+};
+ValidationSplit validation_split(std::int64_t size, std::int64_t count, std::uint64_t seed);
+inline constexpr std::uint64_t kValidationSalt = 0x6c7266696e642d76ULL;  // "lrfind-v"
+
+/// Runs the finder on a run's network, optimizer and training batches (batch plan, augmentation
+/// and seed of the run); the network and optimizer are unchanged. Exp mode sweeps the run's own
+/// batches; linear mode holds out train.lrfind_validation training images (validation_split),
+/// sweeps the rest and judges on all the held-out ones: the test split is never used. Throws
+/// core::UsageError for bad options, rule or validation size.
 LrFinderRecord run_lr_finder_for(const PreparedRun& prepared, RunResources& resources,
-                                 const train::LrFinderOptions& options, const std::string& rule);
+                                 train::LrFinderOptions options, const std::string& rule);
 
 /// Writes lrfind.csv, lrfind.json and lrfind.gp into `dir` (which must exist), then renders
 /// lrfind.png and lrfind.svg with gnuplot. Returns warnings (gnuplot missing or failing), which

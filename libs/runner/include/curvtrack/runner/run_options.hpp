@@ -56,7 +56,8 @@ struct TrainOptions {
   train::TrainerOptions loop;          ///< log_every, eval_every, checkpoint_every, divergence_factor
   std::int64_t threads = 0;            ///< intra-op threads (0: all cores)
   std::string device = "cpu";          ///< auto | cpu | cuda[:N]
-  std::string lrfind_rule = "valley";  ///< which LR-finder suggestion becomes lr_max = auto
+  std::string lrfind_rule = "smith";   ///< which LR-finder suggestion becomes lr_max = auto (and lrfind's default)
+  std::int64_t lrfind_validation = 5000;  ///< lrfind --mode linear: training images held out to judge it
   void bind(core::OptionBindings& bindings);
 };
 

@@ -50,24 +50,27 @@ struct LrFinderResult {
   std::vector<LrFinderPoint> curve;        ///< one point per training batch, in sweep order
   bool stopped_early = false;              ///< the divergence rule ended the sweep before the end lr
   std::string stop_reason;                 ///< why the sweep ended ("reached end lr ..." when it did not stop early)
-  schedules::LrSuggestions suggestions{kNoLr, kNoLr, kNoLr};  ///< minimum/steep/valley on the smoothed loss (NaN when too few points)
-  double chosen = kNoLr;                   ///< the suggestion named by `rule` (linear: lr of peak accuracy); NaN if none
-  std::string rule;                        ///< minimum | steep | valley | accuracy (linear mode)
+  schedules::LrSuggestions suggestions;    ///< smith/minimum/steep/valley on the smoothed loss (NaN when too few points)
+  schedules::LrChoice accuracy_smith;      ///< linear: Smith's rule on the held-out accuracy (NaN in exp mode)
+  double accuracy_peak = kNoLr;            ///< linear: lr of the highest held-out accuracy (NaN in exp mode)
+  double chosen = kNoLr;                   ///< the lr `rule` names (linear + smith: accuracy_smith); NaN if none
+  std::string chosen_note;                 ///< why `chosen` is NaN, when it is
+  std::string rule;                        ///< smith | minimum | steep | valley
   std::string mode;                        ///< exp | linear
 };
 
-/// Suggestion rules run_lr_finder accepts ("minimum", "steep", "valley").
+/// Suggestion rules run_lr_finder accepts (schedules::lr_rule_names(): smith, minimum, steep, valley).
 std::vector<std::string> lr_finder_rules();
 
 /// Runs the range test. Batch i is data::step_indices(i, ..., batches, seed), augmented as the
 /// trainer would at step i. Exp: lr_i = start*(end/start)^(i/num_it), i = 0..num_it. Linear: the lr
 /// rises linearly from start to end over linear_epochs epochs; held-out accuracy is measured every
-/// max(1, steps/num_it) updates and at the last one; `chosen` is the lr of the best accuracy (rule
-/// "accuracy"), and the suggestions are computed on its loss curve. Both modes stop early when the
+/// max(1, steps/num_it) updates and at the last one; rule smith chooses by that accuracy
+/// (schedules::smith_accuracy_lr), the other rules by the loss curve. Both modes stop early when the
 /// smoothed loss diverges (a status in the result, not an exception). Parameters, buffers, gradients
 /// and optimizer state are restored bit for bit afterwards, and the network is left in
 /// options.restore_training mode. Throws std::invalid_argument for bad options or a rule not in
-/// lr_finder_rules() (checked in both modes; linear mode chooses by accuracy).
+/// lr_finder_rules().
 LrFinderResult run_lr_finder(models::Network& network, Optimizer& optimizer, const data::Dataset& train,
                              const data::Dataset& held_out, const data::BatchPlan& batches,
                              const data::Augmentation& augmentation, std::uint64_t seed,
