@@ -82,6 +82,8 @@ TEST_CASE("parse_npy reads every element type numpy writes, with shape and value
   CHECK(npy_type_is_integer(NpyType::kUInt8));
   CHECK_FALSE(npy_type_is_integer(NpyType::kBool));
   CHECK(npy_type_name(NpyType::kFloat32) == "float32");
+  CHECK(npy_descr(NpyType::kInt64) == "<i8");
+  CHECK(npy_descr(NpyType::kBool) == "|b1");
 }
 
 TEST_CASE("parse_npy reads 0-d, empty and 4-D arrays", "[unit]") {

@@ -176,6 +176,8 @@ std::size_t npy_type_size(NpyType type) { return info(type).size; }
 
 std::string npy_type_name(NpyType type) { return info(type).name; }
 
+std::string npy_descr(NpyType type) { return (info(type).size == 1 ? "|" : "<") + std::string(info(type).code); }
+
 bool npy_type_is_integer(NpyType type) {
   return type != NpyType::kFloat32 && type != NpyType::kFloat64 && type != NpyType::kBool;
 }

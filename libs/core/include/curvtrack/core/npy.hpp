@@ -31,6 +31,9 @@ std::size_t npy_type_size(NpyType type);
 /// numpy's name of `type`: "float32", "int64", "bool", ...
 std::string npy_type_name(NpyType type);
 
+/// The little-endian descr numpy writes for `type`: "<f4", "|u1", ...
+std::string npy_descr(NpyType type);
+
 /// True for the integer types (not bool, not the floats).
 bool npy_type_is_integer(NpyType type);
 
