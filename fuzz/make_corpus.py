@@ -2,8 +2,10 @@
 """Writes the seed corpora under fuzz/corpus/<harness>/ (a few KB each). Run from anywhere;
 rerunning rewrites the same files."""
 import gzip
+import io
 import pathlib
 import struct
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent / "corpus"
 
@@ -132,3 +134,33 @@ write("run_meta", "meta.json", """{
 }
 """)
 write("run_meta", "not_object", "[1, 2, 3]\n")
+
+
+def npy(descr, shape, payload, version=1):
+    """An .npy file as numpy writes it (header padded to a multiple of 64 bytes)."""
+    text = "{'descr': '%s', 'fortran_order': False, 'shape': %r, }" % (descr, tuple(shape))
+    prefix = 10 if version == 1 else 12
+    text += " " * (-(prefix + len(text) + 1) % 64) + "\n"
+    length = struct.pack("<H" if version == 1 else "<I", len(text))
+    return b"\x93NUMPY" + bytes([version, 0]) + length + text.encode() + payload
+
+
+def npz(method, members):
+    """A zip of .npy members with a fixed timestamp, stored or deflated like np.savez(_compressed)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+X = npy("<f4", (4, 3), struct.pack("<12f", *[i + j / 10 for i in range(4) for j in range(3)]))
+Y = npy("<i8", (4,), struct.pack("<4q", 0, 1, 2, 0))
+write("npy", "f4_4x3.npy", X)
+write("npy", "i8_4.npy", Y)
+write("npy", "u1_scalar_v2.npy", npy("|u1", (), b"\x07", version=2))
+write("npy", "b1_0x2_v3.npy", npy("|b1", (0, 2), b"", version=3))
+write("npz", "stored.npz", npz(zipfile.ZIP_STORED, [("x.npy", X), ("y.npy", Y)]))
+write("npz", "deflated.npz", npz(zipfile.ZIP_DEFLATED, [("x.npy", X), ("y.npy", Y)]))

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-120}
 runs=${2:-1000000}
 shift $(( $# < 2 ? $# : 2 ))
-all_harnesses=(idx gunzip cifar config study metrics json_log run_meta)
+all_harnesses=(idx gunzip cifar config study metrics json_log run_meta npy npz)
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all_harnesses[@]}")
 build_dir=${CURVTRACK_FUZZ_BUILD_DIR:-build-fuzz}
@@ -41,6 +41,8 @@ common=(-timeout=5 -rss_limit_mb=2048 -malloc_limit_mb=2048 -print_final_stats=1
 extra_options() {
   case "$1" in
     cifar) echo "-max_len=8192" ;;
+    npy) echo "-max_len=1024" ;;
+    npz) echo "-max_len=4096" ;;
     config) echo "-dict=fuzz/dicts/config.dict -max_len=1024" ;;
     study) echo "-dict=fuzz/dicts/study.dict -max_len=2048" ;;
     metrics) echo "-dict=fuzz/dicts/metrics.dict" ;;

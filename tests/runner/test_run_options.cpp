@@ -16,7 +16,7 @@ namespace {
 // The run-config defaults as the README and earlier releases documented them: the schema must
 // keep every key and its default (numbers compared by value).
 const std::map<std::string, std::string> kDocumentedDefaults = {
-    {"data.dataset", "fashion-mnist"}, {"data.batch_size", "128"}, {"data.drop_last", "true"},
+    {"data.dataset", "fashion-mnist"}, {"data.test_dataset", ""}, {"data.batch_size", "128"}, {"data.drop_last", "true"},
     {"data.augment", "none"}, {"data.train_examples", "0"}, {"data.test_examples", "0"},
     {"model.spec", "mlp:784-64-64-10:tanh"}, {"model.dtype", "float32"},
     {"optim.name", "sgd"}, {"optim.nesterov", "false"}, {"optim.weight_decay", "0"}, {"optim.beta2", "0.999"},
@@ -135,4 +135,16 @@ TEST_CASE("docs/options.md is the listing of every key", "[unit]") {
   INFO("regenerate with: build/tools/curvtrack/curvtrack config --list > docs/options.md");
   CHECK(text.str() == listing);
   for (const auto& key : runner::run_schema()) CHECK_THAT(listing, Contains("`" + key.name + "`"));
+}
+
+TEST_CASE("a tensors: dataset needs data.test_dataset, which only a tensors: dataset takes", "[unit]") {
+  auto read = [](const std::vector<std::string>& assignments) {
+    return runner::read_run_options(runner::resolve_run_config("", assignments));
+  };
+  CHECK_THROWS_AS(read({"data.dataset=tensors:a.npz"}), core::UsageError);
+  CHECK_THROWS_WITH(read({"data.dataset=tensors:a.npz"}), Contains("data.test_dataset = tensors:"));
+  CHECK(read({"data.dataset=tensors:a.npz", "data.test_dataset=tensors:b.npz"}).data.test_dataset == "tensors:b.npz");
+  CHECK_THROWS_WITH(read({"data.test_dataset=tensors:b.npz"}), Contains("fashion-mnist brings its own test split"));
+  CHECK_THROWS_WITH(read({"data.dataset=tensors:a.npz", "data.test_dataset=mnist:/m"}),
+                    Contains("data.test_dataset = mnist:/m is not a tensors: spec"));
 }

@@ -10,6 +10,7 @@
 #include "curvtrack/data/idx.hpp"
 #include "curvtrack/data/normalisation.hpp"
 #include "curvtrack/data/synthetic.hpp"
+#include "curvtrack/data/tensors.hpp"
 
 namespace curvtrack::data {
 
@@ -106,6 +107,15 @@ Dataset make_synthetic(const DatasetSpec& spec, Split split) {
 }  // namespace
 
 Dataset load_dataset(const DatasetSpec& spec, Split split) {
+  if (spec.name == "tensors") {
+    if (split == Split::kTest) {
+      throw core::UsageError("data spec 'tensors:" + spec.tensors.text() +
+                             "' is one file, the training split, and has no test split: probe it with train:... "
+                             "(spectrum --probe train:first:N) or give a held-out file as [data] test_dataset = "
+                             "tensors:FILE (train, lrfind)");
+    }
+    return load_tensor_dataset(spec.tensors);
+  }
   if (spec.name == "cifar10" || spec.name == "cifar100") return load_cifar(spec, split);
   if (spec.name == "gmm" || spec.name == "teacher") return make_synthetic(spec, split);
   std::string prefix = split == Split::kTrain ? "train" : "t10k";

@@ -4,21 +4,22 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/text.hpp"
 #include "curvtrack/data/dataset.hpp"
+#include "curvtrack/data/tensors.hpp"
 
 namespace curvtrack::data {
 namespace {
 
 // Names that may stand alone (default folder) or take a folder.
 const std::vector<std::string> kNamed = {"fashion-mnist", "mnist", "kmnist", "cifar10", "cifar100"};
-// Names that need a folder, and the synthetic recipes.
-const std::vector<std::string> kFolderOnly = {"idx"};
+// Names that need a folder (or, for tensors, files), and the synthetic recipes.
+const std::vector<std::string> kFolderOnly = {"idx", "tensors"};
 const std::vector<std::string> kSynthetic = {"gmm", "teacher"};
 
 std::string accepted_forms() {
   return "accepted: fashion-mnist, mnist, kmnist, cifar10, cifar100 (folder "
          "/usr/share/datasets/NAME), NAME:/path/to/folder, idx:/path/to/folder (fashion-mnist "
          "normalisation), gmm:N:CLASSES:SIDE:SEED or teacher:N:CLASSES:SIDE:SEED (N, CLASSES, "
-         "SIDE >= 1, SEED >= 0)";
+         "SIDE >= 1, SEED >= 0), tensors:FILE.npz or tensors:X.npy,Y.npy (your own arrays x and y)";
 }
 
 bool contains(const std::vector<std::string>& names, const std::string& name) {
@@ -84,11 +85,19 @@ DatasetSpec parse_dataset_spec(const std::string& spec) {
       throw core::UsageError("data spec '" + spec + "' needs N:CLASSES:SIDE:SEED; " +
                              accepted_forms());
     }
-    if (!named) throw core::UsageError("data spec '" + spec + "' needs a folder; " + accepted_forms());
+    if (!named) {
+      throw core::UsageError("data spec '" + spec + "' needs " + (name == "tensors" ? "a file" : "a folder") + "; " +
+                             accepted_forms());
+    }
     return {name, default_dataset_root(name)};
   }
   std::string rest = text.substr(colon + 1);
   if (synthetic) return parse_synthetic(spec, name, rest);
+  if (name == "tensors") {
+    DatasetSpec parsed{name, {}};
+    parsed.tensors = parse_tensor_files(spec, rest);
+    return parsed;
+  }
   if (rest.empty()) {
     throw core::UsageError("data spec '" + spec + "' has an empty folder; " + accepted_forms());
   }

@@ -14,6 +14,7 @@
 #include "curvtrack/train/checkpoint.hpp"
 #include "curvtrack/runner/devices.hpp"
 #include "curvtrack/runner/probe_setup.hpp"
+#include "curvtrack/runner/tensor_data.hpp"
 
 namespace curvtrack::runner {
 namespace {
@@ -102,13 +103,15 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
   data::DatasetSpec spec = data::parse_dataset_spec(options.data.dataset);
   resources.train = first_examples(data::load_dataset(spec, data::Split::kTrain), options.data.train_examples,
                                    "data.train_examples");
-  resources.test = first_examples(data::load_dataset(spec, data::Split::kTest), options.data.test_examples,
+  resources.test = first_examples(load_test_split(options.data, resources.train), options.data.test_examples,
                                   "data.test_examples");
 
   resources.network = models::make_network(options.model.spec, options.run.seed);
   resources.network->to(device, dtype);
-  models::check_classifier_output(*resources.network, resources.train.images.slice(0, 0, 2).to(device, dtype),
-                                  resources.train.num_classes,
+  const at::Tensor sample = resources.train.images.slice(0, 0, 2).to(device, dtype);
+  fit_classes_to_model(*resources.network, sample, resources.train);
+  fit_classes_to_model(*resources.network, sample, resources.test);
+  models::check_classifier_output(*resources.network, sample, resources.train.num_classes,
                                   options.curvature.enabled() ? models::Derivatives::kSecond : models::Derivatives::kFirst);
   resources.network->set_training(true);
   resources.optimizer = train::make_optimizer(resources.network->parameters(), options.optim);
@@ -116,6 +119,7 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
   train::TrainerOptions& trainer = resources.trainer;
   trainer = options.train.loop;  // batches checked with the loop by read_run_options
   trainer.augmentation = options.data.augmentation();
+  check_augmentable(trainer.augmentation, resources.train);
   trainer.data_seed = options.run.seed;
   if (schedule == ScheduleNeed::kNone) return resources;
 

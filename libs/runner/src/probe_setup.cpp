@@ -6,6 +6,7 @@
 #include "curvtrack/core/hash.hpp"
 #include "curvtrack/data/probe.hpp"
 #include "curvtrack/runner/devices.hpp"
+#include "curvtrack/runner/tensor_data.hpp"
 
 namespace curvtrack::runner {
 
@@ -57,9 +58,9 @@ ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
   }
   setup.network->to(device, dtype);
   setup.network->set_training(false);
-  models::check_classifier_output(*setup.network,
-                                  setup.probe.images.slice(0, 0, 2).to(device, dtype),
-                                  setup.probe.num_classes);
+  const at::Tensor sample = setup.probe.images.slice(0, 0, 2).to(device, dtype);
+  fit_classes_to_model(*setup.network, sample, setup.probe);
+  models::check_classifier_output(*setup.network, sample, setup.probe.num_classes);
   model["parameters"] = models::parameter_count(*setup.network);
 
   setup.settings = {{"model", model},

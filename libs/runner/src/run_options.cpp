@@ -35,12 +35,41 @@ const core::NamedValues<Precision>& precision_names() {
 void DataOptions::bind(core::OptionBindings& bindings) {
   bindings.add("data.dataset", dataset,
                "dataset spec: fashion-mnist[:DIR], mnist:DIR, kmnist:DIR, cifar10:DIR, cifar100:DIR, "
-               "gmm:N:C:SIDE:SEED, teacher:N:C:SIDE:SEED");
+               "gmm:N:C:SIDE:SEED, teacher:N:C:SIDE:SEED, tensors:FILE.npz or tensors:X.npy,Y.npy "
+               "(your own arrays x and y, used as given: no normalisation)");
+  bindings.add("data.test_dataset", test_dataset,
+               "held-out examples of a tensors: dataset (required then): tensors:FILE.npz or tensors:X.npy,Y.npy");
   bindings.add("data.batch_size", batches.batch_size, "examples per optimizer step");
   bindings.add("data.drop_last", batches.drop_last, "drop the last incomplete batch of an epoch");
   bindings.add("data.augment", augment, "training augmentation", augment_names());
   bindings.add("data.train_examples", train_examples, "use the first N training examples (0: all)");
   bindings.add("data.test_examples", test_examples, "evaluate on the first N test examples (0: all)");
+}
+
+namespace {
+
+std::string spec_name(const std::string& spec) {
+  const std::string text = core::trim(spec);
+  return text.substr(0, text.find(':'));
+}
+
+}  // namespace
+
+void DataOptions::check() const {
+  const bool tensors = spec_name(dataset) == "tensors";
+  const bool held_out = !core::trim(test_dataset).empty();
+  if (tensors && !held_out) {
+    throw core::UsageError("data.dataset = " + dataset + " holds the training examples only: name the held-out "
+                           "examples with data.test_dataset = tensors:FILE.npz (or tensors:X.npy,Y.npy)");
+  }
+  if (held_out && !tensors) {
+    throw core::UsageError("data.test_dataset = " + test_dataset + " goes with a tensors: data.dataset; " + dataset +
+                           " brings its own test split: leave data.test_dataset empty");
+  }
+  if (held_out && spec_name(test_dataset) != "tensors") {
+    throw core::UsageError("data.test_dataset = " + test_dataset + " is not a tensors: spec; accepted: "
+                           "tensors:FILE.npz or tensors:X.npy,Y.npy");
+  }
 }
 
 data::Augmentation DataOptions::augmentation() const {
@@ -115,6 +144,7 @@ core::Config resolve_run_config(const std::string& file, const std::vector<std::
 RunOptions read_run_options(const core::Config& config) {
   BoundRun bound(config);
   RunOptions options = bound.options;
+  options.data.check();
   options.optim.check();
   options.train.loop.batches = options.data.batches;
   options.train.loop.check();

@@ -1,6 +1,6 @@
 #pragma once
-// Image-classification datasets as tensors: the MNIST family from IDX files, CIFAR-10/100 from
-// the binary version, and synthetic sets (gaussian mixture, teacher-student).
+// Datasets as tensors: the MNIST family from IDX files, CIFAR-10/100 from the binary version,
+// synthetic sets (gaussian mixture, teacher-student), and users' own tensor files (tensors.hpp).
 
 #include <ATen/core/Tensor.h>
 
@@ -12,10 +12,18 @@ namespace curvtrack::data {
 
 /// A whole split in memory.
 struct Dataset {
-  at::Tensor images;         ///< float32 [N, C, H, W] (C = 1, or 3 for CIFAR), normalised (normalisation.hpp)
-  at::Tensor labels;         ///< int64 [N], each in [0, num_classes)
-  std::int64_t num_classes;  ///< number of classes (10 for the MNIST family and CIFAR-10, 100 for CIFAR-100)
-  std::string name;          ///< dataset name, e.g. "fashion-mnist"
+  /// The inputs: float32 [N, C, H, W] (C = 1, or 3 for CIFAR), normalised (normalisation.hpp),
+  /// for the named and synthetic sets; float32 [N, ...] of any shape, exactly as the file holds
+  /// them (no normalisation), for tensors: datasets.
+  at::Tensor images;
+  /// int64 [N] class labels, each in [0, num_classes); or, for tensors: datasets only, float32
+  /// [N, num_classes] regression targets (meaningful with the mean-squared-error loss).
+  at::Tensor labels;
+  /// Number of classes or target columns: 10 for the MNIST family and CIFAR-10, 100 for
+  /// CIFAR-100; C of float targets [N, C]; 0 for tensors: labels until the model's output width
+  /// is known (fit_to_model_output, tensors.hpp).
+  std::int64_t num_classes;
+  std::string name;          ///< dataset name, e.g. "fashion-mnist" ("tensors" for tensor files)
   std::string source;        ///< the files read, comma-separated (or a synthetic recipe)
 };
 
@@ -33,13 +41,23 @@ struct SyntheticRecipe {
   std::uint64_t seed = 0;    ///< seed of the training split (and of the means or teacher)
 };
 
+/// The files of a tensors: spec: an .npz, or a pair of .npy files.
+struct TensorFiles {
+  std::filesystem::path npz;  ///< an .npz holding x.npy and y.npy; empty for a pair
+  std::filesystem::path x;    ///< the .npy file of x (pair only)
+  std::filesystem::path y;    ///< the .npy file of y (pair only)
+  /// The FILE part of the spec: "FILE.npz" or "X.npy,Y.npy".
+  std::string text() const;
+};
+
 /// Where a dataset lives and which normalisation it gets.
 struct DatasetSpec {
   std::string name;            ///< fashion-mnist | mnist | kmnist | idx (idx: fashion-mnist
-                               ///< statistics) | cifar10 | cifar100 | gmm | teacher
+                               ///< statistics) | cifar10 | cifar100 | gmm | teacher | tensors
   std::filesystem::path root;  ///< folder holding the files (IDX raw or .gz, CIFAR .bin); empty
-                               ///< for the synthetic sets
+                               ///< for the synthetic sets and tensors
   SyntheticRecipe synthetic{}; ///< gmm and teacher only
+  TensorFiles tensors{};       ///< tensors only
 };
 
 /// Offset added to a synthetic spec's SEED for the examples of its test split.
@@ -49,9 +67,10 @@ constexpr std::uint64_t kSyntheticTestSeedOffset = 1000003;
 std::filesystem::path default_dataset_root(const std::string& name);
 
 /// Parses "NAME" (default folder) or "NAME:/path/to/folder" with NAME fashion-mnist, mnist, kmnist,
-/// cifar10 or cifar100; "idx:/path/to/folder"; or "gmm:N:CLASSES:SIDE:SEED" and
-/// "teacher:N:CLASSES:SIDE:SEED" (N, CLASSES, SIDE >= 1, SEED >= 0). Throws core::UsageError naming
-/// the spec and the accepted forms.
+/// cifar10 or cifar100; "idx:/path/to/folder"; "gmm:N:CLASSES:SIDE:SEED" and
+/// "teacher:N:CLASSES:SIDE:SEED" (N, CLASSES, SIDE >= 1, SEED >= 0); or "tensors:FILE.npz" and
+/// "tensors:X.npy,Y.npy" (tensors.hpp). Throws core::UsageError naming the spec and the accepted
+/// forms.
 DatasetSpec parse_dataset_spec(const std::string& spec);
 
 /// How to obtain the files of `spec`, as appended to every "cannot find" message.
@@ -62,7 +81,9 @@ std::string missing_dataset_hint(const DatasetSpec& spec);
 /// (cifar-100-binary), images [N, 3, 32, 32] normalised per channel. Synthetic: the training split
 /// is make_gaussian_mixture / make_teacher_student(N, CLASSES, SIDE, SEED); the test split has
 /// max(N / 5, 1) examples drawn with SEED + kSyntheticTestSeedOffset from the same class means or
-/// teacher. Throws core::DataError naming the file (and how to fix it) when missing or malformed.
+/// teacher. tensors: the file's examples are the training split (load_tensor_dataset); asking
+/// for its test split is a core::UsageError (a held-out file is a spec of its own). Throws
+/// core::DataError naming the file (and how to fix it) when missing or malformed.
 Dataset load_dataset(const DatasetSpec& spec, Split split);
 
 }  // namespace curvtrack::data

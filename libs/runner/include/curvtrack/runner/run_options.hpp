@@ -33,11 +33,15 @@ const core::NamedValues<AugmentKind>& augment_names();
 /// [data]: the dataset, the batches and how many examples of each split are used.
 struct DataOptions {
   std::string dataset = "fashion-mnist";  ///< dataset spec (data::parse_dataset_spec)
+  std::string test_dataset;               ///< held-out tensors: file of a tensors: dataset (required then)
   data::BatchPlan batches;                ///< batch_size and drop_last
   AugmentKind augment = AugmentKind::kNone;
   std::int64_t train_examples = 0;        ///< first N training examples (0: all)
   std::int64_t test_examples = 0;         ///< first N test examples (0: all)
   void bind(core::OptionBindings& bindings);
+  /// Throws core::UsageError naming data.test_dataset when a tensors: dataset lacks it, or
+  /// when it is given for another dataset or is not a tensors: spec.
+  void check() const;
   /// The augmentation `augment` names.
   data::Augmentation augmentation() const;
 };
