@@ -7,6 +7,7 @@
 
 #include <Eigen/Eigenvalues>
 #include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -20,6 +21,7 @@
 using namespace curvtrack;
 using curvtrack::testing::run_tool;
 using curvtrack::testing::TempDir;
+using curvtrack::testing::slurp;
 using Catch::Matchers::WithinRel;
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -64,7 +66,7 @@ TEST_CASE("spectrum on a numpy .npz matches the exact Hessian of softmax regress
   const std::string npz = (kFixtures / "dataset_deflated.npz").string();
   auto run = run_tool({"spectrum", "--model", "mlp:3-3", "--data", "tensors:" + npz, "--probe", "train:all",
                        "--top-k", "3", "--trace", "none", "--esd", "none", "--dtype", "float64", "--threads", "1",
-                       "--quiet", "--out", out.string()});
+                       "--quiet", "--out", out.string(), "--save-eigenvectors", (dir.path() / "vectors").string()});
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   const json r = read_json(out);
@@ -88,6 +90,30 @@ TEST_CASE("spectrum on a numpy .npz matches the exact Hessian of softmax regress
     INFO("eigenvalue " << k);
     CHECK_THAT(r["top"]["values"][k].get<double>(), WithinRel(values[values.size() - 1 - k], 1e-8));
   }
+
+  // --save-eigenvectors: row k of top.npy is a unit eigenvector of the exact Hessian for value k,
+  // laid out as layout.json says (weight [3, 3] at offset 0, bias [3] at 9).
+  const core::NpyArray top = core::parse_npy(slurp(dir.path() / "vectors" / "top.npy"), "top.npy");
+  REQUIRE(top.type == core::NpyType::kFloat64);
+  REQUIRE(top.shape == std::vector<std::int64_t>{3, 12});
+  const std::string_view payload = top.payload();
+  Eigen::Matrix<double, 3, 12, Eigen::RowMajor> rows;
+  std::memcpy(rows.data(), payload.data(), payload.size());
+  const Eigen::MatrixXd hessian =
+      curvtrack::testing::softmax_regression_hessian(row_major(parameters[0]), bias, inputs);
+  for (int k = 0; k < 3; ++k) {
+    const Eigen::VectorXd v = rows.row(k).transpose();
+    const double lambda = r["top"]["values"][k].get<double>();
+    INFO("eigenvector " << k);
+    CHECK_THAT(v.norm(), WithinRel(1.0, 1e-10));
+    CHECK((hessian * v - lambda * v).norm() < 1e-8 * std::abs(values[values.size() - 1]));
+  }
+  const json layout = read_json(dir.path() / "vectors" / "layout.json");
+  CHECK(layout["parameters"].size() == 2);
+  CHECK(layout["parameters"][1]["offset"] == 9);
+  CHECK(layout["parameters"][1]["shape"] == json::array({3}));
+  CHECK(layout["top_values"][0].get<double>() == r["top"]["values"][0].get<double>());
+  CHECK_FALSE(fs::exists(dir.path() / "vectors" / "bottom.npy"));
 }
 
 TEST_CASE("train and lrfind run end to end on tensors: .npy pairs and learn the clusters", "[integration]") {

@@ -98,13 +98,14 @@ int run_spectrum(const Arguments& arguments) {
   std::string trace = "hutchpp:100", esd = "80x10", out = "-";
   std::string loss = "cross-entropy", matrix = "hessian", params = "all", blocks = "none";
   int probe_draws = 0;
+  std::string save_eigenvectors;
   bool no_graph_cache = false, list_params = false;
   std::string run_dir, checkpoints, eigensolver = "lanczos";
   po::options_description options("curvtrack spectrum options");
   options.add_options()
       ("model", po::value(&setup_options.model), "TorchScript file (.pt) or native spec (mlp:784-64-10:tanh)")
       ("weights", po::value(&setup_options.weights), "weights file for a native spec")
-      ("data", po::value(&setup_options.data)->default_value(setup_options.data), "fashion-mnist | mnist:DIR | kmnist:DIR | fashion-mnist:DIR")
+      ("data", po::value(&setup_options.data)->default_value(setup_options.data), "fashion-mnist | mnist:DIR | kmnist:DIR | fashion-mnist:DIR | tensors:FILE.npz | tensors:X.npy,Y.npy")
       ("probe", po::value(&setup_options.probe)->default_value(setup_options.probe), "SPLIT:first:N | SPLIT:random:N:SEED | SPLIT:all (SPLIT train|test)")
       ("dtype", po::value(&setup_options.dtype)->default_value(setup_options.dtype), "float32 | float64")
       ("loss", po::value(&loss)->default_value(loss), "cross-entropy | mse (1/2 ||f - onehot(y)||^2 summed over outputs)")
@@ -113,6 +114,7 @@ int run_spectrum(const Arguments& arguments) {
       ("blocks", po::value(&blocks)->default_value(blocks), "none | module | tensor: also top eigenvalues and trace per block")
       ("list-params", po::bool_switch(&list_params), "print the model's parameter names and sizes, then exit")
       ("probe-draws", po::value(&probe_draws)->default_value(0), "lambda_max on M random probe sets of the same size (0: none)")
+      ("save-eigenvectors", po::value(&save_eigenvectors), "folder for top.npy / bottom.npy (float64 [k, n]) and layout.json")
       ("top-k", po::value(&request.top_k)->default_value(5), "largest eigenvalues (0: none)")
       ("bottom-k", po::value(&request.bottom_k)->default_value(0), "smallest eigenvalues (0: none)")
       ("trace", po::value(&trace)->default_value(trace), "hutchpp:N | hutchinson:N | none")
@@ -172,7 +174,7 @@ int run_spectrum(const Arguments& arguments) {
   // Every rank runs the same solvers on the same products; only rank 0 reports and writes.
   if (!ranks->writes_results()) runtime.quiet = true;
   runner::SpectrumRun run{setup_options, request, operator_options, globs, block_mode, probe_draws,
-                          runtime.threads, runtime.quiet};
+                          save_eigenvectors, runtime.threads, runtime.quiet};
   runs::SpectrumDocument document = runner::measure_model_spectrum(
       run, *ranks, [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
         if (!runtime.quiet) print_summary(measure, so_far);

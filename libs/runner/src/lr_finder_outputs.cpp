@@ -210,6 +210,7 @@ LrFinderRecord run_lr_finder_for(const PreparedRun& prepared, RunResources& reso
     throw core::UsageError(error.what());
   }
   const train::TrainerOptions& trainer = resources.trainer;
+  options.loss = trainer.loss;
   const data::Dataset* sweep = &resources.train;
   data::Dataset rest, validation;
   nlohmann::json judged = {{"split", "none"},

@@ -1,5 +1,7 @@
 #include "curvtrack/runner/prepared_run.hpp"
 
+#include "curvtrack/models/loss.hpp"
+
 #include <ATen/ATen.h>
 #include <torch/version.h>
 
@@ -113,6 +115,13 @@ RunResources load_run_resources(const PreparedRun& prepared, ScheduleNeed schedu
   fit_classes_to_model(*resources.network, sample, resources.test);
   models::check_classifier_output(*resources.network, sample, resources.train.num_classes,
                                   options.curvature.enabled() ? models::Derivatives::kSecond : models::Derivatives::kFirst);
+  const models::Loss loss = options.train.loop.loss;
+  models::check_targets(loss, resources.train.labels, resources.train.num_classes, "data.dataset " + options.data.dataset);
+  models::check_targets(loss, resources.test.labels, resources.train.num_classes, "the test split");
+  if (options.curvature.enabled()) {
+    const models::Loss probed = options.curvature.measures.resolve_loss(loss);
+    models::check_targets(probed, resources.train.labels, resources.train.num_classes, "curvature.loss on data.dataset");
+  }
   resources.network->set_training(true);
   resources.optimizer = train::make_optimizer(resources.network->parameters(), options.optim);
 

@@ -16,6 +16,7 @@
 #include "curvtrack/curvature/subspace.hpp"
 #include "curvtrack/data/probe.hpp"
 #include "curvtrack/runner/devices.hpp"
+#include "curvtrack/runner/eigenvector_files.hpp"
 #include "curvtrack/runner/progress_operator.hpp"
 #include "curvtrack/runner/rank_support.hpp"
 
@@ -85,12 +86,12 @@ runs::ProbeDrawsRecord measure_probe_draws(models::Network& network, const data:
 }  // namespace
 
 runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const ranks::ProcessGroup& group,
-                                              const curvature::MeasureCallback& on_measure,
-                                              curvature::SpectrumVectors* vectors) {
+                                              const curvature::MeasureCallback& on_measure) {
   auto start = std::chrono::steady_clock::now();
   int threads = apply_threads(run.threads);
   ProbeSetup setup = load_probe_setup(run.setup);
   curvature::OperatorOptions options = run.op;
+  models::check_targets(options.loss, setup.probe.labels, setup.probe.num_classes, "--data " + run.setup.data);
   options.parameters = curvature::select_parameters(setup.network->parameter_names(), run.parameter_globs, "--params");
   if (options.parameters.size() == setup.network->parameters().size()) options.parameters.clear();
   const std::int64_t parameters = curvature::selected_size(*setup.network, options.parameters);
@@ -136,7 +137,10 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
                                                run.request, group);
     products += document.probe_draws->hvps;
   }
-  if (vectors != nullptr) *vectors = std::move(solved);
+  const nlohmann::json operator_json = curvature::operator_settings(options, run.parameter_globs, run.blocks, parameters);
+  if (!run.save_eigenvectors.empty() && group.writes_results()) {
+    save_eigenvectors(run.save_eigenvectors, solved, *setup.network, options.parameters, operator_json);
+  }
 
   document.curvtrack_version = CURVTRACK_VERSION;
   document.git_revision = CURVTRACK_GIT_REVISION;
@@ -148,7 +152,7 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
   document.settings["ranks"] = {{"count", group.ranks()}, {"backend", group.backend()},
                                 {"launcher", group.environment().source},
                                 {"split", "probe set in contiguous shares; products summed over ranks"}};
-  document.settings["operator"] = curvature::operator_settings(options, run.parameter_globs, run.blocks, parameters);
+  document.settings["operator"] = operator_json;
   document.settings["libraries"] = {
       {"libtorch", TORCH_VERSION},
       {"eigen", version_string(EIGEN_WORLD_VERSION, EIGEN_MAJOR_VERSION, EIGEN_MINOR_VERSION)},

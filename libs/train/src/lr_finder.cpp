@@ -61,9 +61,9 @@ class BatchStepper {
  public:
   BatchStepper(models::Network& network, Optimizer& optimizer, const data::Dataset& train,
                const data::BatchPlan& batches, const data::Augmentation& augmentation, std::uint64_t seed,
-               double momentum)
+               double momentum, models::Loss loss)
       : network_(network), optimizer_(optimizer), train_(train), batches_(batches), augmentation_(augmentation),
-        seed_(seed), momentum_(momentum), tensor_options_(network.parameters().front().options()) {}
+        seed_(seed), momentum_(momentum), loss_(loss), tensor_options_(network.parameters().front().options()) {}
 
   StepResult step(std::int64_t step, double lr) {
     std::vector<std::int64_t> indices = cache_.step_indices(step, train_.images.size(0), batches_, seed_);
@@ -74,7 +74,7 @@ class BatchStepper {
     }
     inputs = inputs.to(tensor_options_);
     at::Tensor labels = train_.labels.index_select(0, index).to(tensor_options_.device());
-    return train_step(network_, optimizer_, inputs, labels, lr, momentum_);
+    return train_step(network_, optimizer_, inputs, labels, lr, momentum_, loss_);
   }
 
   const at::TensorOptions& tensor_options() const { return tensor_options_; }
@@ -87,6 +87,7 @@ class BatchStepper {
   const data::Augmentation& augmentation_;
   std::uint64_t seed_;
   double momentum_;
+  models::Loss loss_;
   at::TensorOptions tensor_options_;
   data::EpochCache cache_;
 };
@@ -135,7 +136,7 @@ void sweep_linear(BatchStepper& stepper, models::Network& network, const data::D
     StepResult step = stepper.step(t, lr);
     double accuracy = kNaN;
     if ((t + 1) % every == 0 || t + 1 == total) {
-      accuracy = evaluate(network, eval_inputs, eval_labels, options.eval_batch_size, true).accuracy;
+      accuracy = evaluate(network, eval_inputs, eval_labels, options.eval_batch_size, true, options.loss).accuracy;
     }
     if (record(result, smoother, static_cast<int>(t), lr, step.loss, accuracy, options.stop_factor)) return;
   }
@@ -174,7 +175,7 @@ LrFinderResult run_lr_finder(models::Network& network, Optimizer& optimizer, con
   Snapshot snapshot(network, optimizer);
   try {
     network.set_training(true);
-    BatchStepper stepper(network, optimizer, train, batches, augmentation, seed, options.momentum);
+    BatchStepper stepper(network, optimizer, train, batches, augmentation, seed, options.momentum, options.loss);
     if (options.mode == "exp") {
       sweep_exponential(stepper, options, result);
     } else {

@@ -20,6 +20,7 @@ struct SpectrumRun {
   std::vector<std::string> parameter_globs;  ///< parameters analysed (empty: all)
   curvature::BlockMode blocks = curvature::BlockMode::kNone;  ///< per-block measures
   int probe_draws = 0;                     ///< lambda_max on this many random probe sets of the same size (0: none)
+  std::string save_eigenvectors;           ///< folder for top.npy, bottom.npy and layout.json (empty: none)
   int threads = 0;                    ///< intra-op threads (0: this node's cores over its ranks)
   bool quiet = false;                 ///< no progress line on stderr
 };
@@ -27,9 +28,7 @@ struct SpectrumRun {
 /// Measures the probe-set curvature matrix of the model over `group`'s ranks (each rank holds a
 /// contiguous share of the probe set; products are summed). `on_measure` sees each measure as
 /// it completes. Throws core::UsageError for a request the model or the ranks cannot meet.
-/// `vectors`, when given, receives the top and bottom eigenvectors.
 runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const ranks::ProcessGroup& group,
-                                              const curvature::MeasureCallback& on_measure = {},
-                                              curvature::SpectrumVectors* vectors = nullptr);
+                                              const curvature::MeasureCallback& on_measure = {});
 
 }  // namespace curvtrack::runner

@@ -10,6 +10,7 @@
 #include "curvtrack/data/augment.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/data/sampler.hpp"
+#include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
 #include "curvtrack/schedules/lr_range.hpp"
 #include "curvtrack/train/optimizer.hpp"
@@ -29,6 +30,7 @@ struct LrFinderOptions {
   std::int64_t eval_examples = 2000; ///< linear: accuracy measured on the first N held-out examples (0: all)
   std::int64_t eval_batch_size = 1024; ///< linear: held-out examples per forward pass
   bool restore_training = true;      ///< training mode the network is left in (Network cannot report its mode)
+  models::Loss loss = models::Loss::kCrossEntropy;  ///< the training loss (the run's train.loss)
   /// Throws std::invalid_argument naming the option at fault.
   void check() const;
 };
@@ -37,7 +39,7 @@ struct LrFinderOptions {
 struct LrFinderPoint {
   int iteration;    ///< 0-based batch index of the sweep (= the run's step whose batch it used)
   double lr;        ///< learning rate of this update
-  double loss;      ///< mean cross-entropy of the batch before the update
+  double loss;      ///< mean loss of the batch before the update
   double smoothed;  ///< debiased exponential average of the losses so far
   double accuracy;  ///< linear mode: held-out accuracy after this update at evaluation points, else NaN
 };
