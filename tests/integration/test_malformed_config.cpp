@@ -168,13 +168,21 @@ std::vector<Case> usage_cases() {
        2, {"'1.*,,2.*'", "empty entry"}},
       {"spectrum --probe-draws negative", [](CaseDir& c) { return model_spectrum_with(c, {"--probe-draws", "-1"}); },
        2, {"--probe-draws", "-1"}},
+      {"spectrum --set without --run", [](CaseDir& c) { return model_spectrum_with(c, {"--set", "curvature.top_k=3"}); },
+       2, {"--set and --records apply to --run"}},
+      {"spectrum --run --set a key outside [curvature]", [](CaseDir& c) {
+         return std::vector<std::string>{"spectrum", "--run", c.dir.string(), "--set", "train.steps=3"};
+       }, 2, {"--set train.steps=3", "only curvature.* keys"}},
+      {"spectrum --run --records outside the run directory", [](CaseDir& c) {
+         return std::vector<std::string>{"spectrum", "--run", c.dir.string(), "--records", "../end.jsonl"};
+       }, 2, {"--records ../end.jsonl", "file name ending in .jsonl"}},
       {"config train.loss not a loss", [](CaseDir& c) { return train_with(c, kRunnable, {"--set", "train.loss=l1"}); },
        2, {"train.loss", "l1", "cross-entropy, mse"}},
       {"config curvature.matrix not a matrix", [](CaseDir& c) {
          return train_with(c, kRunnable + "[curvature]\nat = end\nmatrix = hessianx\n");
        }, 2, {"curvature.matrix", "hessianx", "ggn"}},
       {"config curvature.params matching nothing", [](CaseDir& c) {
-         return train_with(c, kRunnable + "[curvature]\nat = end\nparams = conv*\n");
+         return train_with(c, kRunnable + "[curvature]\nat = end\nprobe = train:first:64\ntest_probe = none\nparams = conv*\n");
        }, 2, {"curvature.params 'conv*'", "matches no parameter"}},
       {"lrfind --rule unknown", [](CaseDir& c) { return lrfind(c, {"--rule", "median"}); },
        2, {"--rule 'median'", "smith, minimum, steep, valley"}},

@@ -140,10 +140,26 @@ TEST_CASE("offline probes of saved checkpoints add the missing records in step o
     run.push_back(probe);
   }
   train_in(dir.path() / "run", run);
-  runner::OfflineProbeSummary summary = runner::probe_checkpoints({(dir.path() / "run").string(), "all", 1, true});
+  const std::string run_dir = (dir.path() / "run").string();
+  runner::OfflineProbeSummary summary = runner::probe_checkpoints({run_dir, "all", {}, "", 1, true});
   CHECK(summary.added == 2);  // steps 20 and 40; 60 was probed during training
   CHECK(summary.already_present == 1);
   CHECK(record_steps(summary.curvature) == std::vector<std::int64_t>{20, 40, 60});
+
+  // End measures with other settings go to their own file; curvature.jsonl is left as it was.
+  const std::string before = testing::slurp(summary.curvature);
+  runner::OfflineProbeSummary end = runner::probe_checkpoints(
+      {run_dir, "last", {"curvature.top_k=2", "curvature.blocks=module", "curvature.dtype=float32"}, "end.jsonl", 1, true});
+  CHECK(end.added == 1);
+  CHECK(end.curvature == dir.path() / "run" / "end.jsonl");
+  CHECK(testing::slurp(summary.curvature) == before);
+  std::vector<runs::CurvatureRecord> records = runs::read_curvature_records(end.curvature);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].step == 60);
+  CHECK(records[0].top->values.size() == 2);
+  CHECK(records[0].settings["dtype"] == "float32");
+  CHECK_FALSE(records[0].blocks.empty());
+  CHECK_THROWS_AS(runner::probe_checkpoints({run_dir, "last", {"train.steps=5"}, "", 1, true}), core::UsageError);
 }
 
 TEST_CASE("curvature records read back into the typed record and write out byte for byte", "[unit]") {

@@ -100,7 +100,8 @@ int run_spectrum(const Arguments& arguments) {
   int probe_draws = 0;
   std::string save_eigenvectors;
   bool no_graph_cache = false, list_params = false;
-  std::string run_dir, checkpoints, eigensolver = "lanczos";
+  std::string run_dir, checkpoints, eigensolver = "lanczos", records;
+  std::vector<std::string> assignments;
   po::options_description options("curvtrack spectrum options");
   options.add_options()
       ("model", po::value(&setup_options.model), "TorchScript file (.pt) or native spec (mlp:784-64-10:tanh)")
@@ -130,13 +131,18 @@ int run_spectrum(const Arguments& arguments) {
       ("no-graph-cache", po::bool_switch(&no_graph_cache), "recompute each batch's gradient graph per HVP (less memory)")
       ("out", po::value(&out)->default_value(out), "output JSON file (- for stdout)")
       ("run", po::value(&run_dir), "probe a run's saved checkpoints with its [curvature] settings (offline)")
-      ("checkpoints", po::value(&checkpoints)->default_value("all"), "with --run: all | every:N | S1,S2,...");
+      ("checkpoints", po::value(&checkpoints)->default_value("all"), "with --run: all | last | every:N | S1,S2,...")
+      ("set", po::value(&assignments)->composing(), "with --run: curvature.KEY=VALUE, changing the run's [curvature] settings")
+      ("records", po::value(&records), "with --run: records file in the run directory (default curvature.jsonl)");
   add_runtime_options(options, runtime);
   po::variables_map values;
   if (!parse_arguments("spectrum", arguments, options, values)) return 0;
+  if (run_dir.empty() && (!assignments.empty() || !records.empty())) {
+    throw core::UsageError("--set and --records apply to --run RUN_DIR (offline probes of a run's checkpoints)");
+  }
   if (!run_dir.empty()) {
     runner::OfflineProbeSummary summary =
-        runner::probe_checkpoints({run_dir, checkpoints, runtime.threads, runtime.quiet});
+        runner::probe_checkpoints({run_dir, checkpoints, assignments, records, runtime.threads, runtime.quiet});
     if (!runtime.quiet) {
       std::fprintf(stderr, "spectrum --run: %lld new records, %lld already present -> %s\n",
                    static_cast<long long>(summary.added), static_cast<long long>(summary.already_present),
