@@ -74,6 +74,21 @@ void check_result(const MatrixXd& a, const DenseOperator& op, Spectrum which, co
   }
 }
 
+// One solve with the given settings, checked by check_result; `label` names the case.
+void solve_and_check(const MatrixXd& a, EigenMethod method, Spectrum which, int k, std::uint64_t seed,
+                     const std::string& label) {
+  DenseOperator op(a);
+  EigenOptions options;
+  options.k = k;
+  options.method = method;
+  options.seed = seed;
+  const EigenResult result = extreme_eigenpairs(op, which, options);
+  INFO(label << ", " << method_name(method) << ", " << end_name(which) << "-" << k << ", seed " << seed << ": "
+             << result.status << ", products " << result.products << " (check " << result.completeness_products
+             << ", added " << result.completeness_added << ")");
+  check_result(a, op, which, options, result);
+}
+
 // Eigenvalues 10 (x3, spread by `spread` relative), 9, 8.5 over a bulk in [-1, 1]; mirrored at
 // the bottom (-10 x3, -9, -8.5).
 VectorXd clustered_ends(Eigen::Index n, double spread) {
@@ -114,16 +129,7 @@ TEST_CASE("S (x) I_C: every k, seed, method and end of the spectrum matches the 
       for (Spectrum which : {Spectrum::kLargest, Spectrum::kSmallest}) {
         for (int k = 1; k <= 2 * c + 1; ++k) {
           for (std::uint64_t seed = 0; seed < 8; ++seed) {
-            DenseOperator op(a);
-            EigenOptions options;
-            options.k = k;
-            options.method = method;
-            options.seed = seed;
-            const EigenResult result = extreme_eigenpairs(op, which, options);
-            INFO("C = " << c << ", " << method_name(method) << ", " << end_name(which) << "-" << k << ", seed " << seed
-                        << ": " << result.status << ", products " << result.products << " (check "
-                        << result.completeness_products << ", added " << result.completeness_added << ")");
-            check_result(a, op, which, options, result);
+            solve_and_check(a, method, which, k, seed, "C = " + std::to_string(c));
           }
         }
       }
@@ -139,16 +145,7 @@ TEST_CASE("exactly and nearly degenerate clusters (1e-12 relative) at both ends 
       for (Spectrum which : {Spectrum::kLargest, Spectrum::kSmallest}) {
         for (int k : {2, 3, 4, 5}) {
           for (std::uint64_t seed = 0; seed < 4; ++seed) {
-            DenseOperator op(a);
-            EigenOptions options;
-            options.k = k;
-            options.method = method;
-            options.seed = seed;
-            const EigenResult result = extreme_eigenpairs(op, which, options);
-            INFO("spread " << spread << ", " << method_name(method) << ", " << end_name(which) << "-" << k << ", seed "
-                           << seed << ": " << result.status << ", check " << result.completeness_products
-                           << " products, added " << result.completeness_added);
-            check_result(a, op, which, options, result);
+            solve_and_check(a, method, which, k, seed, spread == 0 ? "exact" : "spread 1e-12");
           }
         }
       }
