@@ -143,6 +143,17 @@ void EigenOptions::check(Index n) const {
 
 namespace detail {
 
+// Below this many steps the Ritz pairs are checked after every product; beyond, every
+// steps / kCheckSpacing products (the tridiagonal eigenproblem grows as steps^3).
+constexpr int kCheckEveryStepUntil = 64;
+constexpr int kCheckSpacing = 16;
+
+bool check_due(int steps, int k) {
+  if (steps < k) return false;
+  if (steps <= kCheckEveryStepUntil) return true;
+  return steps % std::max(1, steps / kCheckSpacing) == 0;
+}
+
 RitzPairs select(const VectorXd& ascending, const MatrixXd& vectors, Spectrum which, int k) {
   RitzPairs out{VectorXd(k), MatrixXd(vectors.rows(), k)};
   const Index m = ascending.size();
@@ -203,7 +214,12 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
   options.check(n);
   const int k = options.k;
   const std::int64_t budget = options.max_products;
-  if (options.method == EigenMethod::kLanczos) return lanczos_eigenpairs(op, which, options);
+  if (options.method == EigenMethod::kLanczos) {
+    EigenResult result = lanczos_eigenpairs(op, which, options);
+    // A basis that spans the whole space holds every eigenpair: nothing can be missing.
+    if (result.lanczos_steps < n) check_completeness(op, which, options, result);
+    return result;
+  }
   if (options.ncv == 0 && automatic_ncv(k) >= n) {
     if (budget > 0 && budget < n + k) {
       fail("max_products = " + std::to_string(budget) + " is below the n + k = " + std::to_string(n + k) +
@@ -216,7 +232,9 @@ EigenResult extreme_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
     result.status = "converged";
     return result;
   }
-  return restarted_eigenpairs(op, which, options);
+  EigenResult result = restarted_eigenpairs(op, which, options);
+  check_completeness(op, which, options, result);
+  return result;
 }
 
 EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options) {

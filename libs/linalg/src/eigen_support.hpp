@@ -14,6 +14,10 @@ struct RitzPairs {
   Eigen::MatrixXd vectors;
 };
 
+/// Whether the Ritz pairs are due for a convergence check after `steps` Lanczos steps (k wanted):
+/// after every step up to 64, then every steps/16 steps.
+bool check_due(int steps, int k);
+
 /// The k wanted pairs out of an ascending decomposition, in the order EigenResult promises.
 RitzPairs select(const Eigen::VectorXd& ascending, const Eigen::MatrixXd& vectors, Spectrum which, int k);
 
@@ -41,5 +45,10 @@ EigenResult restarted_eigenpairs(OperatorRef& op, Spectrum which, const EigenOpt
 
 /// The unrestarted Lanczos solver; continues with restarted_eigenpairs when its basis is full.
 EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options);
+
+/// For a converged result with k >= 2 (and options.check_completeness): searches the operator
+/// deflated by the pairs found for a missing one beyond the k-th value, merges each one found and
+/// repeats; records the cost in `result`, and an honest outcome when the budget or basis ends it.
+void check_completeness(OperatorRef& op, Spectrum which, const EigenOptions& options, EigenResult& result);
 
 }  // namespace curvtrack::linalg::detail

@@ -22,17 +22,6 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// Below this many steps the Ritz pairs are checked after every product; beyond, every
-// steps / kCheckSpacing products (the tridiagonal eigenproblem grows as steps^3).
-constexpr int kCheckEveryStepUntil = 64;
-constexpr int kCheckSpacing = 16;
-
-bool check_due(int steps, int k) {
-  if (steps < k) return false;
-  if (steps <= kCheckEveryStepUntil) return true;
-  return steps % std::max(1, steps / kCheckSpacing) == 0;
-}
-
 // The wanted eigenpairs of T: Ritz values and their coefficient vectors in the basis.
 RitzPairs tridiagonal_pairs(const LanczosProcess& process, Spectrum which, int k) {
   Eigen::SelfAdjointEigenSolver<MatrixXd> eig;

@@ -44,6 +44,10 @@ struct EigenOptions {
   /// tol * max(|lambda|, spectral_scale): eigenvalues near zero (a Hessian's null space) can then
   /// converge. The solve runs on a shifted operator; 0 = plain relative tolerance.
   double spectral_scale = 0.0;
+  /// For k >= 2: after a converged solve, search the operator deflated by the pairs found for a
+  /// missing one beyond the k-th value (a repeated eigenvalue, whose eigenspace one Krylov
+  /// sequence meets in a single direction), merge what it finds and repeat. Costs products.
+  bool check_completeness = true;
 
   /// Throws std::invalid_argument naming the offending option when the options do not fit dimension n.
   void check(Eigen::Index n) const;
@@ -71,6 +75,9 @@ struct EigenResult {
   int lanczos_steps = 0;      ///< steps of the unrestarted basis (kLanczos)
   std::int64_t restarts = 0;  ///< implicit restarts performed (kRestarted, or kLanczos continued by it)
   std::string status;         ///< the outcome in words for files: "converged" or "not converged: <why, with numbers>"
+  bool completeness_checked = false;       ///< the completeness check ran (k >= 2 and the solve had converged)
+  std::int64_t completeness_products = 0;  ///< products the check spent (included in products)
+  int completeness_added = 0;              ///< pairs the check found missing and merged in
 };
 
 /// The Krylov subspace size used when EigenOptions::ncv is 0 (tuned for few products at tol 1e-8).
