@@ -65,7 +65,7 @@ void add_primary_details(Document& doc, const PrimaryAnalysis& analysis, const s
   doc.paragraph("log m ~ 1 + onecycle + log(mean effective LR) + weight decay + seed (fixed effects), ordinary least "
                 "squares; CIs: percentile intervals of exp(beta_onecycle) over " + std::to_string(analysis.plan.resamples) +
                 " resamples of whole seeds; p: OLS t-test with the residual df; MDE: (t(1-alpha/(2m)) + t(power)) x SE "
-                "with the residual df (docs/methods.md section 4.6).");
+                "with the residual df (docs/methods.md section 4.9).");
   doc.table(contrast_rows(analysis));
   for (const PrimaryContrast& c : analysis.contrasts) {
     doc.paragraph("Model terms for " + c.measure + ":");

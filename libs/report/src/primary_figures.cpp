@@ -87,6 +87,15 @@ AnalysisFigure forest_plot(const PrimaryAnalysis& analysis) {
      << "set xlabel 'ratio 1cycle / constant rate (log scale; below 1: 1cycle flatter)'\n"
      << "set logscale x\nset grid x\nset key below\n"
      << "set xrange [" << number(low / 1.15) << ":" << number(high * 1.15) << "]\n"
+     << "set xtics (";
+  const double x_low = low / 1.15, x_high = high * 1.15;
+  bool first_tic = true;
+  for (double tic : {0.1, 0.2, 0.3, 0.5, 0.7, s, 1.0, 1 / s, 1.5, 2.0, 3.0, 5.0, 10.0}) {
+    if (tic < x_low || tic > x_high) continue;
+    gp << (first_tic ? "" : ", ") << quoted(fmt(tic, 3)) << " " << number(tic);
+    first_tic = false;
+  }
+  gp << ")\n"
      << "set yrange [0.4:" << number(static_cast<double>(n) + 0.6) << "]\n"
      << "set ytics (";
   for (std::size_t i = 0; i < n; ++i) {
@@ -196,7 +205,7 @@ AnalysisFigure measure_against_lr(const std::vector<AnalysisRow>& rows, const st
   gp << gnuplot::script_opening(figure.name, measure + " against the mean effective learning rate")
      << "set xlabel 'mean effective learning rate, mean of lr / (1 - momentum) (log scale)'\n"
      << "set ylabel " << quoted(measure + " (log scale)") << "\n"
-     << "set logscale xy\nset grid\nset key below\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n"
+     << "set logscale xy\nset grid\nset key below\n"
      << "set style fill transparent solid 0.2 noborder\n";
   Clauses plot(quoted(figure.name + ".dat"));
   if (any_run) plot.add(index, "using 3:4 with points pt 7 ps 0.4 lc rgb '#b0666666' title 'runs'");

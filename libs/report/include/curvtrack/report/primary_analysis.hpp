@@ -1,6 +1,6 @@
 #pragma once
 // The pre-registered primary analysis of a confound-controlled schedule study (docs/methods.md
-// section 4.6): for each primary measure m, ordinary least squares of
+// section 4.9): for each primary measure m, ordinary least squares of
 //   log m ~ 1 + onecycle + log(mean effective LR) + weight decay + seed dummies
 // (seeds as fixed effects). The schedule effect is exp(beta_onecycle), a ratio, with percentile
 // CIs from resampling whole seeds, an OLS t-test p, Holm over the primary family, the minimum
