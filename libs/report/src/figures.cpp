@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "curvtrack/core/shell.hpp"
+#include "gnuplot_text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -21,26 +22,9 @@ std::string colour(std::size_t arm_index, const char* alpha = "") {
   return std::string("'#") + alpha + kPalette[arm_index % kPaletteSize] + "'";
 }
 
-std::string number(double value) {
-  if (std::isnan(value)) return "nan";
-  char text[32];
-  std::snprintf(text, sizeof text, "%.10g", value);
-  return text;
-}
-
-// A gnuplot single-quoted string: a quote inside is written twice.
-std::string quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-// A data-file column that stays one field: double quotes, inner ones replaced.
-std::string data_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? '\'' : c;
-  return out + "\"";
-}
+using gnuplot::data_string;
+using gnuplot::number;
+using gnuplot::quoted;
 
 bool plottable(const Figure& figure, double x, double y) {
   if (!std::isfinite(x) || !std::isfinite(y)) return false;
@@ -184,14 +168,7 @@ std::string figure_data(const Figure& figure) {
 std::string figure_script(const Figure& figure) {
   std::ostringstream gp;
   const std::string dat = quoted(figure.name + ".dat");
-  gp << "# " << figure.title << "\n"
-     << "# written by curvtrack report: reads " << figure.name << ".dat and writes " << figure.name << ".svg and "
-     << figure.name << ".png.\n# Restyle freely and regenerate with: gnuplot " << figure.name << ".gp\n"
-     << "set encoding utf8\n"
-     << "set terminal svg size 860,500 dynamic noenhanced font 'Sans,12' background rgb 'white'\n"
-     << "set output " << quoted(figure.name + ".svg") << "\n"
-     << "set datafile missing 'nan'\n"
-     << "set title " << quoted(figure.title) << "\n"
+  gp << gnuplot::script_opening(figure.name, figure.title)
      << "set xlabel " << quoted(figure.x_label) << "\n"
      << "set ylabel " << quoted(figure.y_label) << "\n"
      << "set grid\n"
@@ -239,10 +216,7 @@ std::string figure_script(const Figure& figure) {
     for (std::size_t i = 0; i < clauses.size(); ++i) gp << (i > 0 ? ", \\\n     " : "") << clauses[i];
     gp << "\n";
   }
-  gp << "set terminal pngcairo size 1000,580 noenhanced font 'Sans,10' background rgb 'white'\n"
-     << "set output " << quoted(figure.name + ".png") << "\n"
-     << "replot\n"
-     << "unset output\n";
+  gp << gnuplot::script_closing(figure.name);
   return gp.str();
 }
 

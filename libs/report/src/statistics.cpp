@@ -10,8 +10,14 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
+#include "resampling.hpp"
+
 namespace curvtrack::report {
 namespace {
+
+using resampling::sorted_quantile;
+using resampling::splitmix64;
+using resampling::uniform_below;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Largest n with an exact null distribution (scipy uses 50 for Wilcoxon in 'auto'; the study
@@ -109,30 +115,6 @@ double inversions_cdf(std::int64_t n, std::int64_t c) {
     }
   }
   return std::accumulate(p.begin(), p.end(), 0.0);
-}
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-// Uniform integer in [0, n): rejection on the raw 64-bit engine output, so the stream is the same
-// with every standard library (std::uniform_int_distribution is implementation-defined).
-std::uint64_t uniform_below(std::mt19937_64& engine, std::uint64_t n) {
-  const std::uint64_t threshold = (0 - n) % n;  // 2^64 mod n
-  std::uint64_t x = engine();
-  while (x < threshold) x = engine();
-  return x % n;
-}
-
-// numpy's default (linear) quantile of sorted values.
-double sorted_quantile(const std::vector<double>& sorted, double q) {
-  const double h = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(h));
-  if (lo + 1 >= sorted.size()) return sorted.back();
-  return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[lo + 1] - sorted[lo]);
 }
 
 std::string format_p(double p) {
