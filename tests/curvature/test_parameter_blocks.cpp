@@ -131,14 +131,13 @@ TEST_CASE("Per-block top eigenvalues and traces are those of the reference's pri
   }
 }
 
-// Known bug, to be fixed in libs/linalg (remove [!shouldfail] then): with mse the Hessian and GGN
+// Repeated eigenvalues (fixed by the eigen-solvers' completeness check): with mse the Hessian and GGN
 // of the last Linear layer's weight are (1/N) sum_i h_i h_i^T kron I_C, so each eigenvalue has
 // multiplicity C = 3. Single-vector unrestarted Lanczos (EigenMethod::kLanczos, the default)
 // spans one copy of each eigenvalue and returns lambda_1 > lambda_2 > lambda_3 of distinct values
 // as "converged" instead of lambda_1 three times. EigenMethod::kRestarted (Spectra) finds the
 // copies for some seeds only.
-TEST_CASE("Known bug: unrestarted Lanczos misses repeated top eigenvalues of a last-layer mse block",
-          "[unit][!shouldfail]") {
+TEST_CASE("the repeated top eigenvalues of a last-layer mse block are all found", "[unit]") {
   testing::Problem problem = testing::make_targets_problem("mlp:4-5-3:tanh", 12, 2, 3, testing::Targets::kLabels);
   const Eigen::MatrixXd reference = testing::ggn_reference(*problem.network, problem.inputs, models::Loss::kMse);
   const auto blocks = curvature::network_blocks(*problem.network, {2}, BlockMode::kTensor);

@@ -99,6 +99,10 @@ runs::EigenRecord eigen_record(const linalg::EigenResult& result, const linalg::
                              : 0;
   record.ncv = lanczos ? 0 : linalg::automatic_ncv(options.k);
   record.seconds = seconds;
+  if (result.completeness_checked) {
+    record.completeness_hvps = result.completeness_products;
+    record.completeness_added = result.completeness_added;
+  }
   return record;
 }
 

@@ -27,6 +27,8 @@ EigenRecord eigen_from(const FieldReader& in) {
   out.ncv = in.value_or<std::int64_t>("ncv", 0);
   out.seconds = in.value_or<double>("seconds", 0);
   in.read("warm_started", out.warm_started);
+  in.read("completeness_hvps", out.completeness_hvps);
+  in.read("completeness_added", out.completeness_added);
   return out;
 }
 
@@ -126,6 +128,8 @@ nlohmann::json EigenRecord::to_json() const {
                         {"ncv", ncv},
                         {"seconds", seconds}};
   put(out, "warm_started", warm_started);
+  put(out, "completeness_hvps", completeness_hvps);
+  put(out, "completeness_added", completeness_added);
   return out;
 }
 

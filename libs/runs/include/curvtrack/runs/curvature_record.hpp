@@ -33,6 +33,8 @@ struct EigenRecord {
   std::int64_t ncv = 0;
   double seconds = 0;
   std::optional<bool> warm_started;        ///< training probes: started from the previous eigenvectors
+  std::optional<std::int64_t> completeness_hvps;  ///< k >= 2: products of the check for missed repeated eigenvalues (in hvps)
+  std::optional<int> completeness_added;          ///< pairs that check found missing and merged in
   nlohmann::json to_json() const;
 };
 
