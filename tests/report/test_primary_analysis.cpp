@@ -2,7 +2,7 @@
 // equations built here, CI coverage of a planted schedule effect, the verdict rules at their
 // boundaries, Holm, the MDE against the README's hand numbers, and stratified against pooled tau.
 
-#include <catch2/catch.hpp>
+#include "test_prelude.hpp"
 
 #include <cmath>
 #include <random>

@@ -1,7 +1,7 @@
 // The primary analysis' figures and document: the forest plot's data and script, the per-arm
 // geometric means and t intervals against hand numbers, and rendering through gnuplot.
 
-#include <catch2/catch.hpp>
+#include "test_prelude.hpp"
 
 #include <cmath>
 

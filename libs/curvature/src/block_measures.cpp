@@ -32,14 +32,10 @@ std::map<std::string, runs::BlockRecord> measure_blocks(models::Network& network
                                                         const at::Tensor& targets, const OperatorOptions& whole,
                                                         const std::vector<ParameterBlock>& blocks,
                                                         const SpectrumRequest& request) {
-  SpectrumRequest per_block;
+  SpectrumRequest per_block = solver_settings(request);
   per_block.top_k = request.top_k;
   per_block.trace = request.trace;
   per_block.trace_samples = request.trace_samples;
-  per_block.tol = request.tol;
-  per_block.eigen_method = request.eigen_method;
-  per_block.max_hvps = request.max_hvps;
-  per_block.seed = request.seed;
   std::vector<at::Tensor> parameters = network.parameters();
   std::map<std::string, runs::BlockRecord> out;
   for (const ParameterBlock& block : blocks) {

@@ -117,10 +117,15 @@ CurvatureOperator::BatchGradient CurvatureOperator::build_graph(Batch& batch, bo
     batch.flat_gradient = out.flat_gradient;
     return out;
   }
+  attach_outer_graph(batch, outputs);
+  return out;
+}
+
+// The graph GGN and Fisher products differentiate: the outputs, a dual variable u, and J^T u.
+void CurvatureOperator::attach_outer_graph(Batch& batch, const at::Tensor& outputs) const {
   batch.outputs = outputs;
   batch.dual = at::zeros_like(outputs.detach()).requires_grad_(true);
   batch.dual_product = flatten(gradients(outputs, batch.dual, /*keep_graph=*/true));
-  return out;
 }
 
 at::Tensor CurvatureOperator::hessian_product(const Batch& batch, const at::Tensor& vector) const {
@@ -150,8 +155,13 @@ at::Tensor CurvatureOperator::outer_product(const Batch& batch, const at::Tensor
 at::Tensor CurvatureOperator::batch_product(const Batch& batch, const at::Tensor& vector) const {
   if (!options_.cache_graph) {
     Batch rebuilt = batch;
-    build_graph(rebuilt, /*keep_graph=*/true);
-    return options_.kind == OperatorKind::kHessian ? hessian_product(rebuilt, vector) : outer_product(rebuilt, vector);
+    if (options_.kind == OperatorKind::kHessian) {
+      build_graph(rebuilt, /*keep_graph=*/true);
+      return hessian_product(rebuilt, vector);
+    }
+    at::AutoGradMode enable(true);  // no loss gradient: the outer products need only the outputs' graph
+    attach_outer_graph(rebuilt, network_.forward(rebuilt.inputs));
+    return outer_product(rebuilt, vector);
   }
   return options_.kind == OperatorKind::kHessian ? hessian_product(batch, vector) : outer_product(batch, vector);
 }

@@ -181,8 +181,6 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   record.settings["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
   const OperatorOptions operator_choice = operator_options(network);
   const models::Loss loss = operator_choice.loss;
-  record.settings["operator"] = operator_settings(operator_choice, parse_parameter_globs(options_.params), options_.blocks,
-                                                  0);
   record.train_probe = loss_and_accuracy(network, train_probe_, options_.batch_size, loss);
   if (test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
     record.test_probe = loss_and_accuracy(network, test_probe_, options_.batch_size, loss);
@@ -190,7 +188,8 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   record.weight_norm = weight_norms(network);
 
   CurvatureOperator op = operator_of(network, train_probe_);
-  record.settings["operator"]["parameters"] = op.rows();
+  record.settings["operator"] =
+      operator_settings(operator_choice, parse_parameter_globs(options_.params), options_.blocks, op.rows());
   record.gradient_norm = op.gradient().norm();
   const std::uint64_t seed = options_.seed + static_cast<std::uint64_t>(context.step);
 

@@ -41,6 +41,15 @@ std::string density_shape_text(int steps, int runs) {
   return steps == 0 ? "none" : std::to_string(steps) + "x" + std::to_string(runs);
 }
 
+SpectrumRequest solver_settings(const SpectrumRequest& request) {
+  SpectrumRequest out;
+  out.tol = request.tol;
+  out.eigen_method = request.eigen_method;
+  out.max_hvps = request.max_hvps;
+  out.seed = request.seed;
+  return out;
+}
+
 void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw core::UsageError(message);

@@ -4,9 +4,7 @@
 
 #include <Eigen/Core>
 #include <Spectra/Util/Version.h>
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 
 #include "curvtrack/core/errors.hpp"
@@ -15,6 +13,7 @@
 #include "curvtrack/curvature/block_measures.hpp"
 #include "curvtrack/curvature/subspace.hpp"
 #include "curvtrack/data/probe.hpp"
+#include "curvtrack/report/statistics.hpp"
 #include "curvtrack/runner/devices.hpp"
 #include "curvtrack/runner/eigenvector_files.hpp"
 #include "curvtrack/runner/progress_operator.hpp"
@@ -53,12 +52,8 @@ runs::ProbeDrawsRecord measure_probe_draws(models::Network& network, const data:
   runs::ProbeDrawsRecord record;
   record.draws = draws;
   record.examples = examples;
-  curvature::SpectrumRequest top_only;
+  curvature::SpectrumRequest top_only = curvature::solver_settings(request);
   top_only.top_k = 1;
-  top_only.tol = request.tol;
-  top_only.eigen_method = request.eigen_method;
-  top_only.max_hvps = request.max_hvps;
-  top_only.seed = request.seed;
   for (int m = 0; m < draws; ++m) {
     data::ProbeSpec spec{data::Split::kTrain, data::ProbeSpec::Kind::kRandom, examples,
                          request.seed + 1000 + static_cast<std::uint64_t>(m), ""};
@@ -71,14 +66,11 @@ runs::ProbeDrawsRecord measure_probe_draws(models::Network& network, const data:
     record.converged.push_back(measures.top->converged);
     record.hvps += op.products();
   }
-  const auto& values = record.values;
-  double sum = 0, squares = 0;
-  for (double value : values) sum += value;
-  record.mean = sum / static_cast<double>(draws);
-  for (double value : values) squares += (value - record.mean) * (value - record.mean);
-  record.sd = draws > 1 ? std::sqrt(squares / static_cast<double>(draws - 1)) : NAN;
-  record.min = *std::min_element(values.begin(), values.end());
-  record.max = *std::max_element(values.begin(), values.end());
+  const report::Summary summary = report::summarize(record.values);
+  record.mean = summary.mean;
+  record.sd = summary.sd;
+  record.min = summary.min;
+  record.max = summary.max;
   record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return record;
 }

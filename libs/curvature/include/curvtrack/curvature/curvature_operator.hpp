@@ -111,6 +111,7 @@ class CurvatureOperator {
     at::Tensor flat_gradient;  // gradient of that, flattened
   };
   BatchGradient build_graph(Batch& batch, bool keep_graph) const;
+  void attach_outer_graph(Batch& batch, const at::Tensor& outputs) const;
   at::Tensor batch_product(const Batch& batch, const at::Tensor& vector) const;
   at::Tensor hessian_product(const Batch& batch, const at::Tensor& vector) const;
   at::Tensor outer_product(const Batch& batch, const at::Tensor& vector) const;

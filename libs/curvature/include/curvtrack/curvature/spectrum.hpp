@@ -35,6 +35,11 @@ struct SpectrumRequest {
   bool record_warm_start = false;  ///< add "warm_started" to the top result (training probes do)
 };
 
+/// A request with the solver settings of `request` (tolerance, eigen-solver, product budget,
+/// seed) and no measure switched on, for callers that measure parts of a problem (blocks, probe
+/// draws) with the same solvers.
+SpectrumRequest solver_settings(const SpectrumRequest& request);
+
 /// Spellings of the trace estimators in configs and on the command line.
 const core::NamedValues<linalg::TraceMethod>& trace_method_names();
 
