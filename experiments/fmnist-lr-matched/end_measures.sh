@@ -3,8 +3,9 @@
 # final checkpoint, in float64 on the first 2,048 training images with BatchNorm statistics
 # re-estimated on them. Each run gets three record files beside its curvature.jsonl:
 #   end-rho0.05.jsonl  top-5 with residuals, Hutch++ trace (120 products) with its SE, per-module
-#                      block traces, top eigenvalues and weight norms, adaptive sharpness at
-#                      rho 0.05 and epsilon-sharpness, loss and accuracy on all 10,000 test images
+#                      block traces (from the same 120 products) and weight norms, adaptive
+#                      sharpness at rho 0.05 and epsilon-sharpness, loss and accuracy on all
+#                      10,000 test images
 #   end-rho0.01.jsonl, end-rho0.1.jsonl   adaptive sharpness at the other two radii
 # Runs that already have a file are skipped (spectrum --run adds only missing records), so the
 # script can be stopped and started again. Usage: bash end_measures.sh [RUNS_ROOT] [THREADS]

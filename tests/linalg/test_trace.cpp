@@ -63,3 +63,80 @@ TEST_CASE("trace estimators reject budgets they cannot use", "[unit]") {
   CHECK_THROWS_AS(hutchinson(op, 0, 1), std::invalid_argument);
   CHECK_THROWS_AS(hutchpp(op, 2, 1), std::invalid_argument);
 }
+
+namespace {
+
+// Coordinates in three interleaved blocks (i mod 3), every seventh coordinate in none.
+CoordinateBlocks interleaved_blocks(Eigen::Index n) {
+  CoordinateBlocks blocks;
+  blocks.count = 3;
+  for (Eigen::Index i = 0; i < n; ++i) blocks.block.push_back(i % 7 == 6 ? -1 : static_cast<int>(i % 3));
+  return blocks;
+}
+
+VectorXd exact_block_traces(const MatrixXd& a, const CoordinateBlocks& blocks) {
+  VectorXd out = VectorXd::Zero(blocks.count);
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    if (blocks.block[i] >= 0) out[blocks.block[i]] += a(i, i);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("block traces from the whole estimate's products are calibrated against the exact diagonal sums",
+          "[unit]") {
+  const MatrixXd a = testing::with_spectrum(low_rank_plus_noise(200), 44);
+  const CoordinateBlocks blocks = interleaved_blocks(a.rows());
+  const VectorXd exact = exact_block_traces(a, blocks);
+  for (TraceMethod method : {TraceMethod::kHutchinson, TraceMethod::kHutchpp}) {
+    int within_two = 0, total = 0;
+    double worst_relative = 0;
+    for (std::uint64_t seed = 0; seed < 50; ++seed) {
+      DenseOperator op(a);
+      const BlockTraceEstimates est = estimate_block_traces(op, method, 60, seed, blocks);
+      REQUIRE(est.blocks.size() == 3);
+      CHECK(op.products() == 60);
+      for (int b = 0; b < 3; ++b) {
+        const double z = (est.blocks[b].value - exact[b]) / est.blocks[b].standard_error;
+        within_two += std::abs(z) < 2 ? 1 : 0;
+        ++total;
+        worst_relative = std::max(worst_relative, std::abs(est.blocks[b].value - exact[b]) / exact[b]);
+        CHECK(est.blocks[b].products == 0);
+      }
+    }
+    INFO("method " << static_cast<int>(method) << ": " << within_two << " of " << total
+                   << " block estimates within 2 SE; worst relative error " << worst_relative);
+    // A calibrated SE puts about 95% of the errors within 2 SE.
+    CHECK(within_two >= 0.88 * total);
+    CHECK(within_two <= 0.995 * total);
+    // Hutch++ takes the low-rank part of every block exactly; Hutchinson cannot.
+    if (method == TraceMethod::kHutchpp) CHECK(worst_relative < 1e-3);
+    if (method == TraceMethod::kHutchinson) CHECK(worst_relative > 1e-2);
+  }
+}
+
+TEST_CASE("block traces sum to the whole estimate, which blocks leave unchanged", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(VectorXd::LinSpaced(120, -1.0, 5.0), 45);
+  CoordinateBlocks blocks;
+  blocks.count = 4;
+  for (Eigen::Index i = 0; i < a.rows(); ++i) blocks.block.push_back(static_cast<int>(i / 30));
+  for (TraceMethod method : {TraceMethod::kHutchinson, TraceMethod::kHutchpp}) {
+    DenseOperator with_blocks(a), without(a);
+    const BlockTraceEstimates est = estimate_block_traces(with_blocks, method, 45, 3, blocks);
+    const TraceEstimate whole = estimate_trace(without, method, 45, 3);
+    CHECK(est.whole.value == whole.value);
+    CHECK(est.whole.standard_error == whole.standard_error);
+    double sum = 0;
+    for (const TraceEstimate& block : est.blocks) sum += block.value;
+    CHECK(std::abs(sum - whole.value) < 1e-10 * a.diagonal().cwiseAbs().sum());
+  }
+}
+
+TEST_CASE("block traces reject labels that do not fit the operator", "[unit]") {
+  DenseOperator op(MatrixXd::Identity(6, 6));
+  CoordinateBlocks short_labels{{0, 1, 0}, 2};
+  CHECK_THROWS_AS(estimate_block_traces(op, TraceMethod::kHutchpp, 6, 1, short_labels), std::invalid_argument);
+  CoordinateBlocks out_of_range{{0, 1, 2, 0, 1, 0}, 2};
+  CHECK_THROWS_AS(estimate_block_traces(op, TraceMethod::kHutchinson, 6, 1, out_of_range), std::invalid_argument);
+}

@@ -32,7 +32,7 @@ const std::map<std::string, std::string> kDocumentedDefaults = {
     {"train.loss", "cross-entropy"},
     {"curvature.at", ""}, {"curvature.probe", "train:first:4096"}, {"curvature.test_probe", "test:first:2048"},
     {"curvature.dtype", "float64"}, {"curvature.matrix", "hessian"}, {"curvature.loss", "train"},
-    {"curvature.params", "all"}, {"curvature.blocks", "none"}, {"curvature.top_k", "1"}, {"curvature.bottom_k", "0"},
+    {"curvature.params", "all"}, {"curvature.blocks", "none"}, {"curvature.block_top_k", "0"}, {"curvature.top_k", "1"}, {"curvature.bottom_k", "0"},
     {"curvature.trace", "hutchpp"}, {"curvature.trace_samples", "30"}, {"curvature.esd", "none"},
     {"curvature.tol", "1e-8"}, {"curvature.max_hvps", "500"}, {"curvature.warm_start", "true"},
     {"curvature.bn_mode", "eval"}, {"curvature.batch_size", "1024"}, {"curvature.seed", "0"},
@@ -96,7 +96,7 @@ TEST_CASE("the probe record's settings keep their keys and types", "[unit]") {
   probe.esd_runs = 10;
   nlohmann::json settings = probe.to_json();
   nlohmann::json expected = {{"matrix", "hessian"}, {"loss", "train"}, {"params", "all"}, {"blocks", "none"},
-                             {"top_k", 1}, {"bottom_k", 0}, {"trace", "hutchpp"}, {"trace_samples", 30},
+                             {"block_top_k", 0}, {"top_k", 1}, {"bottom_k", 0}, {"trace", "hutchpp"}, {"trace_samples", 30},
                              {"esd_steps", 80}, {"esd_runs", 10}, {"tol", 1e-8}, {"max_hvps", 500},
                              {"warm_start", true}, {"bn_mode", "eval"}, {"batch_size", 1024}, {"seed", 0},
                              {"sharpness", "none"}, {"slices", "none"}, {"slice_seed", 0}, {"test_hessian", false}};

@@ -17,7 +17,7 @@ namespace curvtrack::tool {
 
 int run_report(const Arguments& arguments) {
   std::vector<std::string> run_dirs;
-  std::string out, title, compare;
+  std::string out, title, compare, analysis;
   report::ReportOptions options;
   bool quiet = false, no_render = false;
   po::options_description visible("curvtrack report RUN_DIR... --out DIR");
@@ -28,6 +28,8 @@ int run_report(const Arguments& arguments) {
       ("title", po::value(&title), "report title")
       ("compare", po::value(&compare), "A,B: baseline arm A and compared arm B, ratios B/A "
                                        "(default: constant,onecycle if present, else the first two alphabetically)")
+      ("analysis", po::value(&analysis), "study file whose [analysis] section is the pre-registered plan: the report "
+                                          "opens with its forest plot and verdict")
       ("bootstrap-seed", po::value(&options.bootstrap_seed)->default_value(0), "seed of the bootstrap CIs")
       ("no-render", po::bool_switch(&no_render), "write figure .dat/.gp files without running gnuplot")
       ("quiet", po::bool_switch(&quiet), "print nothing but errors");
@@ -58,6 +60,7 @@ int run_report(const Arguments& arguments) {
   options.out = out;
   options.title = title;
   options.render = !no_render;
+  options.analysis = analysis;
   if (!compare.empty()) {
     auto arms = core::split(compare, ',');
     if (arms.size() != 2 || core::trim(arms[0]).empty() || core::trim(arms[1]).empty()) {

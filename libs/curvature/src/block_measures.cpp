@@ -28,17 +28,35 @@ std::int64_t selected_size(models::Network& network, const std::vector<std::size
   return size;
 }
 
+linalg::CoordinateBlocks coordinate_blocks(models::Network& network, const std::vector<std::size_t>& selected,
+                                           const std::vector<ParameterBlock>& blocks) {
+  std::vector<at::Tensor> parameters = network.parameters();
+  std::vector<std::size_t> order = selected;
+  if (order.empty()) {
+    for (std::size_t i = 0; i < parameters.size(); ++i) order.push_back(i);
+  }
+  std::vector<int> block_of_parameter(parameters.size(), -1);
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    for (std::size_t index : blocks[b].indices) block_of_parameter.at(index) = static_cast<int>(b);
+  }
+  linalg::CoordinateBlocks out;
+  out.count = static_cast<int>(blocks.size());
+  for (std::size_t index : order) {
+    out.block.insert(out.block.end(), static_cast<std::size_t>(parameters[index].numel()), block_of_parameter[index]);
+  }
+  return out;
+}
+
 std::map<std::string, runs::BlockRecord> measure_blocks(models::Network& network, const at::Tensor& inputs,
                                                         const at::Tensor& targets, const OperatorOptions& whole,
                                                         const std::vector<ParameterBlock>& blocks,
-                                                        const SpectrumRequest& request) {
+                                                        const SpectrumRequest& request,
+                                                        const std::vector<runs::TraceRecord>& traces) {
   SpectrumRequest per_block = solver_settings(request);
-  per_block.top_k = request.top_k;
-  per_block.trace = request.trace;
-  per_block.trace_samples = request.trace_samples;
   std::vector<at::Tensor> parameters = network.parameters();
   std::map<std::string, runs::BlockRecord> out;
-  for (const ParameterBlock& block : blocks) {
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const ParameterBlock& block = blocks[b];
     runs::BlockRecord record;
     record.parameters = block.parameters;
     record.size = block.size;
@@ -48,16 +66,15 @@ std::map<std::string, runs::BlockRecord> measure_blocks(models::Network& network
       for (std::size_t index : block.indices) squared += parameters[index].to(at::kDouble).pow(2).sum().item<double>();
     }
     record.weight_norm = std::sqrt(squared);
-    SpectrumRequest request_here = per_block;
+    if (b < traces.size()) record.trace = traces[b];
     // A block of n parameters gets at most n - 1 eigenpairs (the solvers need k < n).
-    request_here.top_k = static_cast<int>(std::min<std::int64_t>(per_block.top_k, block.size - 1));
-    if (request_here.trace != linalg::TraceMethod::kNone && block.size < 2) request_here.trace = linalg::TraceMethod::kNone;
-    OperatorOptions options = whole;
-    options.parameters = block.indices;
-    CurvatureOperator op(network, inputs, targets, options);
-    SpectrumMeasures measures = measure_spectrum(op, request_here);
-    record.top = std::move(measures.top);
-    record.trace = std::move(measures.trace);
+    per_block.top_k = static_cast<int>(std::min<std::int64_t>(request.block_top_k, block.size - 1));
+    if (per_block.top_k > 0) {
+      OperatorOptions options = whole;
+      options.parameters = block.indices;
+      CurvatureOperator op(network, inputs, targets, options);
+      record.top = measure_spectrum(op, per_block).top;
+    }
     out[block.name] = std::move(record);
   }
   return out;

@@ -81,8 +81,11 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
                "curvature matrix: hessian, generalised Gauss-Newton (ggn) or empirical-fisher", operator_kind_names());
   bindings.add("curvature.loss", loss, "loss probed (train: the [train] loss)", loss_choices);
   bindings.add("curvature.params", params, "comma-separated globs over parameter names probed (all: every one)");
-  bindings.add("curvature.blocks", blocks, "per-block top eigenvalues, traces and weight norms: none, module or tensor",
+  bindings.add("curvature.blocks", blocks,
+               "per-block weight norms, traces (from the whole trace's products) and top eigenvalues: none, module or "
+               "tensor",
                block_mode_names());
+  bindings.add("curvature.block_top_k", block_top_k, "largest eigenvalues of each block, a solve each (0: none)");
   bindings.add("curvature.top_k", top_k, "largest Hessian eigenvalues (warm-started)");
   bindings.add("curvature.bottom_k", bottom_k, "smallest Hessian eigenvalues");
   bindings.add("curvature.trace", trace, "trace estimator", trace_method_names());
@@ -122,7 +125,8 @@ void ProbeOptions::check() const {
     if (!ok) throw core::UsageError(message);
   };
   const bool eigen_slices = slices == SliceSet::kEigen || slices == SliceSet::kBoth;
-  require(top_k >= 0 && bottom_k >= 0, "curvature.top_k and curvature.bottom_k must be >= 0");
+  require(top_k >= 0 && bottom_k >= 0 && block_top_k >= 0,
+          "curvature.top_k, curvature.bottom_k and curvature.block_top_k must be >= 0");
   require(trace == linalg::TraceMethod::kNone || trace_samples >= 3, "curvature.trace_samples must be >= 3");
   require(esd_steps == 0 || (esd_steps >= 2 && esd_runs >= 1), "curvature.esd needs steps >= 2 and runs >= 1");
   require(tol > 0 && tol < 1, "curvature.tol must be in (0, 1)");
@@ -198,6 +202,11 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   if (options_.warm_start && !previous_top_.empty() && previous_top_.front().size() == op.rows()) {
     train.warm_top = previous_top_;
   }
+  std::vector<ParameterBlock> blocks;
+  if (options_.blocks != BlockMode::kNone) {
+    blocks = network_blocks(network, operator_choice.parameters, options_.blocks);
+    train.trace_blocks = coordinate_blocks(network, operator_choice.parameters, blocks);
+  }
   SpectrumVectors vectors;
   SpectrumMeasures spectrum = measure_spectrum(op, train, {}, &vectors);
   const linalg::EigenResult& top = vectors.top;
@@ -213,8 +222,8 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
     record.stability = stability_record(context, lambda_max);
   }
   if (options_.blocks != BlockMode::kNone) {
-    record.blocks = measure_blocks(network, train_probe_.images, train_probe_.labels, operator_choice,
-                                   network_blocks(network, operator_choice.parameters, options_.blocks), train);
+    record.blocks = measure_blocks(network, train_probe_.images, train_probe_.labels, operator_choice, blocks, train,
+                                   spectrum.block_traces);
   }
   if (options_.test_hessian && test_probe_.images.defined() && test_probe_.images.size(0) > 0) {
     record.test_hessian = measure_test_hessian(network, seed);
@@ -230,6 +239,7 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
 SpectrumRequest CurvatureProbe::request(std::uint64_t seed) const {
   SpectrumRequest request;
   request.top_k = options_.top_k;
+  request.block_top_k = options_.block_top_k;
   request.bottom_k = options_.bottom_k;
   request.trace = options_.trace;
   request.trace_samples = options_.trace_samples;

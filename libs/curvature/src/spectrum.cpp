@@ -61,6 +61,7 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   require(request.bottom_k >= 0 && request.bottom_k < parameters,
           "--bottom-k " + std::to_string(request.bottom_k) + " must be in [0, " + n +
               ") (the model has " + n + " parameters)");
+  require(request.block_top_k >= 0, "--block-top-k must be >= 0, got " + std::to_string(request.block_top_k));
   using linalg::TraceMethod;
   require(request.trace == TraceMethod::kNone ||
               request.trace_samples >= (request.trace == TraceMethod::kHutchpp ? 3 : 2),

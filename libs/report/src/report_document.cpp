@@ -1,5 +1,7 @@
 #include "report_document.hpp"
 
+#include "primary_document.hpp"
+
 #include <cmath>
 #include <ctime>
 #include <functional>
@@ -229,6 +231,13 @@ Document build_document(const ReportInputs& inputs, const std::vector<Figure>& f
   doc.paragraph("Written by curvtrack report on " + utc_now() + " from " + std::to_string(result.runs.size()) +
                 " run(s); " + std::to_string(result.skipped.size()) + " directory(ies) skipped. Protocol: docs/methods.md "
                 "section 4 (paired by seed, equal steps and batch size).");
+  if (result.primary) {
+    doc.heading(2, "Pre-registered primary analysis");
+    add_primary_top(doc, *result.primary, forest_plot(*result.primary), result.primary_forest_rendered);
+    doc.paragraph("The model fits, the stratified relevance taus and one figure per end measure against the mean "
+                  "effective learning rate are in analysis.md (analysis.html); every run's row is in "
+                  "tables/analysis_rows.csv. The comparisons below are exploratory.");
+  }
   add_verdicts(doc, inputs);
   add_settings(doc, inputs);
   add_runs(doc, inputs);

@@ -9,6 +9,8 @@
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/shell.hpp"
 #include "curvtrack/core/text.hpp"
+#include "curvtrack/report/primary_figures.hpp"
+#include "curvtrack/report/study_analysis.hpp"
 #include "figure_set.hpp"
 #include "format.hpp"
 #include "output_folder.hpp"
@@ -104,8 +106,20 @@ ReportResult write_report(const std::vector<fs::path>& run_dirs, const ReportOpt
     }
   }
 
+  std::optional<AnalysisSpec> spec;
+  std::vector<AnalysisRow> rows;
+  if (!options.analysis.empty()) {
+    spec = read_analysis_spec(options.analysis);
+    rows = analysis_rows(result.runs, *spec, &result.warnings);
+  }
+
   const std::vector<const LoadedRun*> runs = sorted_runs(result.runs, arms);
   Staging staging(out);
+  if (spec) {
+    result.primary = write_primary_analysis(rows, spec->plan, staging.path(), options.render, &result.warnings);
+    result.primary_forest_rendered = fs::exists(staging.path() / "figures" / "primary_forest.svg");
+    core::write_file_atomically(staging.path() / "tables" / "analysis_rows.csv", analysis_rows_csv(rows));
+  }
   const fs::path figures_dir = staging.path() / "figures";
   const std::vector<Figure> figures = build_figures(runs, arms, result.compared);
   const std::vector<bool> rendered = write_figures(figures_dir, figures, options.render, result.warnings);

@@ -106,9 +106,15 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
 
   core::Progress progress("spectrum", 0, run.quiet);
   ProgressOperator<curvature::CurvatureOperator> observed(op, progress);
+  curvature::SpectrumRequest request = run.request;
+  std::vector<curvature::ParameterBlock> blocks;
+  if (run.blocks != curvature::BlockMode::kNone) {
+    blocks = curvature::network_blocks(*setup.network, options.parameters, run.blocks);
+    request.trace_blocks = curvature::coordinate_blocks(*setup.network, options.parameters, blocks);
+  }
   curvature::SpectrumVectors solved;
   curvature::SpectrumMeasures measures = curvature::measure_spectrum(
-      observed, run.request,
+      observed, request,
       [&](const std::string& measure, const curvature::SpectrumMeasures& so_far) {
         progress.finish("HVPs");
         if (on_measure) on_measure(measure, so_far);
@@ -117,12 +123,9 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
   if (run.request.top_k > 0) document.subspace = curvature::subspace_record(solved.top.vectors, op.gradient(), {});
   std::int64_t products = op.products();
   if (run.blocks != curvature::BlockMode::kNone) {
-    document.blocks = curvature::measure_blocks(*setup.network, shared.inputs, shared.targets, shared.options,
-                                                curvature::network_blocks(*setup.network, options.parameters, run.blocks),
-                                                run.request);
-    for (const auto& [name, block] : document.blocks) {
-      products += (block.top ? block.top->hvps : 0) + (block.trace ? block.trace->hvps : 0);
-    }
+    document.blocks = curvature::measure_blocks(*setup.network, shared.inputs, shared.targets, shared.options, blocks,
+                                                request, measures.block_traces);
+    for (const auto& [name, block] : document.blocks) products += block.top ? block.top->hvps : 0;
   }
   if (run.probe_draws > 0) {
     document.probe_draws = measure_probe_draws(*setup.network, setup.pool, examples, run.probe_draws, options,

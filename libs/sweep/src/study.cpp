@@ -63,11 +63,13 @@ std::vector<Section> parse_sections(const fs::path& path, const std::string& fil
   for (const core::IniSection& header : ini.sections) {
     const std::string& name = header.name;
     const std::string where = file + ":" + std::to_string(header.line) + ": ";
+    // [analysis] is the report's (the pre-registered plan, curvtrack report --analysis); sweep ignores it.
+    if (name == "analysis") continue;
     bool known = name == "study" || name == "local" || name == "slurm" || name.rfind("arm.", 0) == 0;
     if (!known) {
       throw UsageError(where + "unknown section [" + name + "]; did you mean [" +
                        core::nearest(name, {"study", "local", "slurm", "arm." + name}) +
-                       "]? (sections: [study], [local], [slurm], [arm.NAME])");
+                       "]? (sections: [study], [local], [slurm], [arm.NAME], [analysis])");
     }
     if (name.rfind("arm.", 0) == 0 && !valid_arm_name(name.substr(4))) {
       throw UsageError(where + "arm name '" + name.substr(4) +

@@ -18,13 +18,20 @@
 
 namespace curvtrack::curvature {
 
-/// Each block's top eigenpairs (request.top_k, at most the block size - 1) and
-/// trace (request.trace), measured on the operator `whole` restricted to the block. The
-/// request's bottom, density and warm start are not used.
+/// Each block's weight norm, its trace from `traces` (the whole operator's trace products, see
+/// SpectrumMeasures::block_traces; one per block or none) and, when request.block_top_k > 0,
+/// its top eigenpairs (at most the block size - 1), each a solve of the operator `whole`
+/// restricted to the block.
 std::map<std::string, runs::BlockRecord> measure_blocks(models::Network& network, const at::Tensor& inputs,
                                                         const at::Tensor& targets, const OperatorOptions& whole,
                                                         const std::vector<ParameterBlock>& blocks,
-                                                        const SpectrumRequest& request);
+                                                        const SpectrumRequest& request,
+                                                        const std::vector<runs::TraceRecord>& traces);
+
+/// The coordinates of the operator over `selected` (indices; empty: all) labelled by block,
+/// for block traces from the whole trace's products.
+linalg::CoordinateBlocks coordinate_blocks(models::Network& network, const std::vector<std::size_t>& selected,
+                                           const std::vector<ParameterBlock>& blocks);
 
 /// The blocks of `network` for a selection of parameters (indices; empty: all) and a mode.
 std::vector<ParameterBlock> network_blocks(models::Network& network, const std::vector<std::size_t>& selected,

@@ -37,8 +37,9 @@ struct ProbeOptions {
   OperatorKind matrix = OperatorKind::kHessian;  ///< which curvature matrix
   std::optional<models::Loss> loss;   ///< the probed loss (unset: the training loss, see resolve_loss)
   std::string params = "all";         ///< comma-separated globs over parameter names (all: every one)
-  BlockMode blocks = BlockMode::kNone;  ///< per-block top eigenvalues, traces and weight norms
+  BlockMode blocks = BlockMode::kNone;  ///< per-block weight norms, traces and top eigenvalues
   int top_k = 1;                      ///< largest eigenpairs (0: none)
+  int block_top_k = 0;                ///< largest eigenpairs of each block (0: none)
   int bottom_k = 0;                   ///< smallest eigenpairs (0: none)
   linalg::TraceMethod trace = linalg::TraceMethod::kHutchpp;
   int trace_samples = 30;             ///< Hutch++ product budget or Hutchinson probes

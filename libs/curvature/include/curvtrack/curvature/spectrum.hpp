@@ -33,6 +33,10 @@ struct SpectrumRequest {
   std::uint64_t seed = 0;          ///< seeds every random vector
   std::vector<Eigen::VectorXd> warm_top;  ///< start vectors of the top solve (empty: random)
   bool record_warm_start = false;  ///< add "warm_started" to the top result (training probes do)
+  /// Coordinates grouped into parameter blocks: their traces come from the whole trace's
+  /// products at no extra cost (empty: no block traces).
+  linalg::CoordinateBlocks trace_blocks;
+  int block_top_k = 0;             ///< largest eigenpairs of each block, a solve each (0: none)
 };
 
 /// A request with the solver settings of `request` (tolerance, eigen-solver, product budget,
@@ -56,6 +60,7 @@ struct SpectrumMeasures {
   std::optional<runs::EigenRecord> bottom;
   std::optional<runs::TraceRecord> trace;
   std::optional<runs::DensityRecord> esd;
+  std::vector<runs::TraceRecord> block_traces;  ///< per request.trace_blocks block, from the trace's products
   /// {"top":…, "bottom":…, "trace":…, "esd":…} with the parts that are set.
   nlohmann::json to_json() const;
 };
@@ -120,8 +125,13 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
   eigen("bottom", request.bottom_k, linalg::Spectrum::kSmallest);
   if (request.trace != linalg::TraceMethod::kNone) {
     auto start = Clock::now();
-    linalg::TraceEstimate estimate = linalg::estimate_trace(op, request.trace, request.trace_samples, request.seed + 1);
-    out.trace = trace_record(estimate, seconds_since(start));
+    linalg::BlockTraceEstimates estimate =
+        linalg::estimate_block_traces(op, request.trace, request.trace_samples, request.seed + 1, request.trace_blocks);
+    out.trace = trace_record(estimate.whole, seconds_since(start));
+    for (linalg::TraceEstimate& block : estimate.blocks) {
+      block.method += ", block of the whole trace's products";
+      out.block_traces.push_back(trace_record(block, 0.0));
+    }
     report("trace");
   }
   if (request.esd_steps > 0) {

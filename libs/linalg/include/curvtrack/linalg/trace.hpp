@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "curvtrack/linalg/operator_ref.hpp"
 
@@ -22,30 +23,59 @@ struct TraceEstimate {
   std::string method;         ///< "hutchinson" or "hutch++"
 };
 
+/// Coordinates grouped into blocks, for the traces of diagonal blocks (principal submatrices)
+/// estimated from the same products as the whole trace: block[i] is coordinate i's block in
+/// [0, count), or -1 for a coordinate in no block. Empty: no block traces.
+struct CoordinateBlocks {
+  std::vector<int> block;
+  int count = 0;
+};
+
+/// The whole trace and, when blocks were given, one estimate per block (in block order). The
+/// block estimates use the whole estimate's products (their `products` is 0) and sum to it.
+struct BlockTraceEstimates {
+  TraceEstimate whole;
+  std::vector<TraceEstimate> blocks;
+};
+
 namespace detail {
-TraceEstimate hutchinson(const OperatorRef& op, int samples, std::uint64_t seed);
-TraceEstimate hutchpp(const OperatorRef& op, int products_budget, std::uint64_t seed);
+BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t seed, const CoordinateBlocks& blocks);
+BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uint64_t seed,
+                            const CoordinateBlocks& blocks);
 }  // namespace detail
 
 /// Hutchinson's estimator with `samples` Rademacher probes (one product each).
 template <class Op>
 TraceEstimate hutchinson(const Op& op, int samples, std::uint64_t seed) {
-  return detail::hutchinson(detail::OperatorRef(op), samples, seed);
+  return detail::hutchinson(detail::OperatorRef(op), samples, seed, {}).whole;
 }
 
 /// Hutch++ with `products_budget` >= 3 products: a third sketch the range, a third project on it,
 /// the rest run Hutchinson on the deflated remainder.
 template <class Op>
 TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed) {
-  return detail::hutchpp(detail::OperatorRef(op), products_budget, seed);
+  return detail::hutchpp(detail::OperatorRef(op), products_budget, seed, {}).whole;
+}
+
+/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++), and the
+/// traces of the diagonal blocks of `blocks` from the same products (docs/methods.md section
+/// 2.3): for Hutchinson the block parts z_b^T (A z)_b of each sample; for Hutch++ the exact
+/// sketch part sum_j (Q_j)_b^T (2 A Q_j - Q Q^T A Q_j)_b plus the block parts of the deflated
+/// samples g_b^T ((I - QQ^T) A g~)_b. std::invalid_argument for kNone.
+template <class Op>
+BlockTraceEstimates estimate_block_traces(const Op& op, TraceMethod method, int samples, std::uint64_t seed,
+                                          const CoordinateBlocks& blocks) {
+  if (method == TraceMethod::kNone) throw std::invalid_argument("estimate_trace: no method");
+  detail::OperatorRef ref(op);
+  return method == TraceMethod::kHutchpp ? detail::hutchpp(ref, samples, seed, blocks)
+                                         : detail::hutchinson(ref, samples, seed, blocks);
 }
 
 /// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++);
 /// std::invalid_argument for kNone.
 template <class Op>
 TraceEstimate estimate_trace(const Op& op, TraceMethod method, int samples, std::uint64_t seed) {
-  if (method == TraceMethod::kNone) throw std::invalid_argument("estimate_trace: no method");
-  return method == TraceMethod::kHutchpp ? hutchpp(op, samples, seed) : hutchinson(op, samples, seed);
+  return estimate_block_traces(op, method, samples, seed, {}).whole;
 }
 
 }  // namespace curvtrack::linalg

@@ -28,6 +28,7 @@ struct AnalysisRow {
   bool in_model = true;                    ///< enters the primary model (false: figures and relevance only)
   double mean_effective_lr = 0.0;          ///< mean over the run of lr / (1 - momentum), > 0
   std::map<std::string, double> measures;  ///< end measures by name (test accuracy among them)
+  std::map<std::string, double> audit;     ///< their error estimates and set sizes, written beside them, not analysed
 };
 
 /// The plan: what is fitted, tested and how.

@@ -6,11 +6,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "curvtrack/report/comparison.hpp"
+#include "curvtrack/report/primary_analysis.hpp"
 #include "curvtrack/report/run_loader.hpp"
 
 namespace curvtrack::report {
@@ -28,6 +30,9 @@ struct ReportOptions {
   std::vector<std::string> arm_order = {"constant", "onecycle"};
   std::uint64_t bootstrap_seed = 0;  ///< seeds the bootstrap CIs (deterministic reports)
   bool render = true;                ///< run gnuplot (false: write .dat and .gp only)
+  /// A study file whose [analysis] section holds the pre-registered plan: the report then opens
+  /// with its forest plot and verdict, and analysis.md has the details (empty: no plan).
+  std::filesystem::path analysis;
   /// Throws std::invalid_argument naming the bad option.
   void check() const;
 };
@@ -42,6 +47,8 @@ struct ReportResult {
   std::vector<ComparisonTable> tables;    ///< end, peak, equal loss (empty with fewer than two arms)
   std::vector<std::string> verdicts;      ///< one sentence per hypothesis, primary (end) first
   std::vector<std::string> warnings;      ///< figures not rendered and the like
+  std::optional<PrimaryAnalysis> primary; ///< the pre-registered analysis, with options.analysis
+  bool primary_forest_rendered = false;   ///< its forest plot has an SVG
 };
 
 /// The two arms compared by default: the first two of `arms` ranked by `preferred`, then alphabetically
