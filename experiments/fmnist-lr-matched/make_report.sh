@@ -3,7 +3,8 @@
 # curvature.jsonl and the end-*.jsonl files of end_measures.sh; no checkpoints), then writes the
 # report from those copies, so the committed files alone give every number:
 #   results/report/report.md   the pre-registered analysis first (forest plot, verdicts), then
-#                              the exploratory pairwise comparison constant_0.2 vs onecycle_lstar
+#                              the exploratory pairwise comparison constant_0.1 (the constant rate at 1cycle's mean
+#                              effective LR) vs onecycle_lstar
 #   results/report/analysis.md model fits, stratified relevance, measure-vs-effective-LR figures
 # Usage: bash make_report.sh [RUNS_ROOT]   (default runs/fmnist-lr-matched)
 set -euo pipefail
@@ -22,5 +23,5 @@ for run in "$root"/*/seed-*; do
     [[ -f $run/$file ]] && cp "$run/$file" "$dest/$file"
   done
 done
-"$ct" report "$results/runs" --analysis "$here/study.ini" --compare constant_0.2,onecycle_lstar \
+"$ct" report "$results/runs" --analysis "$here/study.ini" --compare constant_0.1,onecycle_lstar \
     --title "fmnist-lr-matched: is 1cycle more than a large learning rate?" --out "$results/report"

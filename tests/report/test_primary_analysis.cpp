@@ -268,3 +268,26 @@ TEST_CASE("stratified tau differs from the pooled one under a between-arm confou
   CHECK(weak.permutation_p > 0.1);
   CHECK(weak.arms == std::vector<std::string>{"low", "mid", "high"});
 }
+
+TEST_CASE("runs that did not train are listed and kept out of the fit and the relevance taus", "[primary]") {
+  std::vector<AnalysisRow> rows = planted_rows(5, 0.3);
+  const PrimaryAnalysis clean = primary_analysis(rows, plan_for({"normalised trace"}, 50));
+  // A collapsed constant_0.4 run: tiny curvature and chance accuracy would pull both the fit and the taus.
+  AnalysisRow collapsed = rows[3];
+  collapsed.trained = false;
+  collapsed.measures["normalised trace"] = 1e-4;
+  collapsed.measures["test accuracy"] = 0.1;
+  rows.push_back(collapsed);
+  const PrimaryAnalysis with = primary_analysis(rows, plan_for({"normalised trace"}, 50));
+  CHECK(with.contrasts[0].log_effect == clean.contrasts[0].log_effect);
+  CHECK(with.contrasts[0].runs == clean.contrasts[0].runs);
+  REQUIRE(with.not_trained.size() == 1);
+  CHECK(with.not_trained[0].arm == "constant_0.4");
+  REQUIRE(with.relevance.size() == clean.relevance.size());
+  for (std::size_t i = 0; i < with.relevance.size(); ++i) {
+    CHECK(with.relevance[i].stratified_tau == clean.relevance[i].stratified_tau);
+  }
+  CHECK_THAT(verdict_paragraph(with), Catch::Matchers::Contains("did not train") &&
+                                          Catch::Matchers::Contains("(constant_0.4 1)"));
+  CHECK(trained_rows(rows).size() == rows.size() - 1);
+}

@@ -112,9 +112,28 @@ TEST_CASE("analysis rows carry the end measures, the normalised trace and the fi
   CHECK_THAT(notes[0], Contains("end2.jsonl: missing"));
   CHECK_THAT(notes[1], Contains("running; not analysed"));
   const std::string csv = report::analysis_rows_csv(rows);
-  CHECK_THAT(csv, Contains("arm,seed,onecycle,weight_decay,in_model,mean_effective_lr,"));
+  CHECK_THAT(csv, Contains("arm,seed,onecycle,weight_decay,in_model,trained,mean_effective_lr,"));
   CHECK_THAT(csv, Contains("normalised trace"));
   CHECK_THAT(csv, Contains("block 4 weight norm"));  // the error estimates and sizes travel with the values
   CHECK(row.audit.at("test examples") == 10000);
-  CHECK_THAT(csv, Contains("\no,3,1,0,1,"));
+  CHECK_THAT(csv, Contains("\no,3,1,0,1,1,"));
+  CHECK(row.trained);  // no not_trained_loss in the plan: every run counts as trained
+}
+
+TEST_CASE("not_trained_loss marks runs whose final training loss is at or above it", "[unit]") {
+  TempDir dir;
+  const report::AnalysisSpec spec =
+      report::read_analysis_spec(dir.write("study.ini", std::string(kStudy) + "not_trained_loss = 2.0\n"));
+  REQUIRE(spec.not_trained_loss == 2.0);
+  dir.write("end.jsonl", std::string(kEndRecord) + "\n");
+  std::vector<report::LoadedRun> runs = {constant_run(dir, "o", 0.2, 0.5), constant_run(dir, "c", 0.4, 0.9)};
+  runs[1].curvature.back().test_probe = runs::SetLoss{2.3026, 0.1, 60000};  // chance level: ln 10
+  runs[1].seed = 4;
+  const std::vector<report::AnalysisRow> rows = report::analysis_rows(runs, spec, nullptr);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].trained);
+  CHECK_FALSE(rows[1].trained);
+  CHECK_THAT(report::analysis_rows_csv(rows), Contains("\nc,4,0,0,1,0,"));
+  CHECK_THROWS_WITH(report::read_analysis_spec(dir.write("bad.ini", std::string(kStudy) + "not_trained_loss = -1\n")),
+                    Contains("not_trained_loss must be a loss > 0"));
 }

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 #include <stdexcept>
 
 #include <boost/math/distributions/students_t.hpp>
 
+#include "curvtrack/core/text.hpp"
 #include "format.hpp"
 #include "resampling.hpp"
 
@@ -323,9 +326,18 @@ StratifiedRelevance stratified_relevance(const std::vector<AnalysisRow>& rows, c
   return out;
 }
 
-PrimaryAnalysis primary_analysis(const std::vector<AnalysisRow>& rows, const AnalysisPlan& plan) {
+std::vector<AnalysisRow> trained_rows(const std::vector<AnalysisRow>& rows) {
+  std::vector<AnalysisRow> out;
+  std::copy_if(rows.begin(), rows.end(), std::back_inserter(out), [](const AnalysisRow& row) { return row.trained; });
+  return out;
+}
+
+PrimaryAnalysis primary_analysis(const std::vector<AnalysisRow>& all_rows, const AnalysisPlan& plan) {
   plan.check();
   PrimaryAnalysis analysis;
+  std::copy_if(all_rows.begin(), all_rows.end(), std::back_inserter(analysis.not_trained),
+               [](const AnalysisRow& row) { return !row.trained; });
+  const std::vector<AnalysisRow> rows = trained_rows(all_rows);
   analysis.plan = plan;
   analysis.plan.smallest_effect = std::min(plan.smallest_effect, 1.0 / plan.smallest_effect);
   std::vector<double> p;
@@ -372,6 +384,14 @@ std::string verdict_paragraph(const PrimaryAnalysis& analysis) {
                        ? "; the CI excludes " + fmt(plan.smallest_effect, 3) + ": not flatter by the smallest effect"
                        : std::string()) +
             ".";
+  }
+  if (!analysis.not_trained.empty()) {
+    std::map<std::string, int> per_arm;
+    for (const AnalysisRow& row : analysis.not_trained) ++per_arm[row.arm];
+    std::vector<std::string> parts;
+    for (const auto& [arm, count] : per_arm) parts.push_back(arm + " " + std::to_string(count));
+    text += " Runs that did not train are left out of every analysis and listed below (" + core::join(parts, ", ") +
+            ").";
   }
   return text + " Everything else in this report is exploratory.";
 }

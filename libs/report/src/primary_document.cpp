@@ -52,6 +52,19 @@ std::vector<std::vector<std::string>> relevance_rows(const PrimaryAnalysis& anal
   return rows;
 }
 
+std::vector<std::vector<std::string>> not_trained_rows(const PrimaryAnalysis& analysis) {
+  std::vector<std::vector<std::string>> rows = {{"arm", "seed", "train loss", "train accuracy", "test accuracy"}};
+  auto value = [](const AnalysisRow& row, const std::string& name) {
+    auto found = row.measures.find(name);
+    return found == row.measures.end() ? std::string("-") : fmt(found->second, 4);
+  };
+  for (const AnalysisRow& row : analysis.not_trained) {
+    rows.push_back({row.arm, std::to_string(row.seed), value(row, "train loss"), value(row, "train accuracy"),
+                    value(row, "test accuracy")});
+  }
+  return rows;
+}
+
 }  // namespace
 
 void add_primary_top(Document& doc, const PrimaryAnalysis& analysis, const AnalysisFigure& forest, bool rendered) {
@@ -67,6 +80,11 @@ void add_primary_details(Document& doc, const PrimaryAnalysis& analysis, const s
                 " resamples of whole seeds; p: OLS t-test with the residual df; MDE: (t(1-alpha/(2m)) + t(power)) x SE "
                 "with the residual df (docs/methods.md section 4.9).");
   doc.table(contrast_rows(analysis));
+  if (!analysis.not_trained.empty()) {
+    doc.paragraph("Runs that did not train (final training loss at or above the plan's not_trained_loss): a result in "
+                  "themselves, left out of the model, the relevance taus and the figures.");
+    doc.table(not_trained_rows(analysis));
+  }
   for (const PrimaryContrast& c : analysis.contrasts) {
     doc.paragraph("Model terms for " + c.measure + ":");
     doc.table(coefficient_rows(c));
@@ -85,7 +103,7 @@ PrimaryAnalysis write_primary_analysis(const std::vector<AnalysisRow>& rows, con
   PrimaryAnalysis analysis = primary_analysis(rows, plan);
   std::vector<std::string> measures;
   for (const StratifiedRelevance& r : analysis.relevance) measures.push_back(r.measure);
-  const std::vector<AnalysisFigure> figures = analysis_figures(rows, analysis, measures);
+  const std::vector<AnalysisFigure> figures = analysis_figures(trained_rows(rows), analysis, measures);
   const fs::path figures_dir = out / "figures";
   fs::create_directories(figures_dir);
   const bool can_render = render && core::on_path("gnuplot");

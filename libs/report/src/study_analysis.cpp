@@ -20,7 +20,8 @@ namespace {
 const std::vector<std::string>& analysis_keys() {
   static const std::vector<std::string> keys = {
       "primary",       "smallest_effect", "alpha",       "power",      "resamples",        "permutations", "seed",
-      "accuracy",      "model_arms",      "onecycle_arms", "weight_decay_arms", "end_records", "normalised_blocks"};
+      "accuracy",      "model_arms",      "onecycle_arms", "weight_decay_arms", "end_records", "normalised_blocks",
+      "not_trained_loss"};
   return keys;
 }
 
@@ -157,6 +158,10 @@ AnalysisSpec read_analysis_spec(const fs::path& study_file) {
     if (entry.key == "weight_decay_arms") spec.weight_decay_arms = list_value(value);
     if (entry.key == "end_records") spec.end_records = list_value(value);
     if (entry.key == "normalised_blocks") spec.normalised_blocks = list_value(value);
+    if (entry.key == "not_trained_loss") {
+      spec.not_trained_loss = core::parse_double(value, where);
+      if (!(*spec.not_trained_loss > 0)) throw core::UsageError(where + " must be a loss > 0, got '" + value + "'");
+    }
   }
   try {
     spec.plan.check();
@@ -220,6 +225,10 @@ std::vector<AnalysisRow> analysis_rows(const std::vector<LoadedRun>& runs, const
       end_measures(*record, spec, row.measures, row.audit);
     }
     fit_measures(run, row.measures);
+    auto train_loss = row.measures.find("train loss");
+    if (spec.not_trained_loss && train_loss != row.measures.end()) {
+      row.trained = train_loss->second < *spec.not_trained_loss;
+    }
     rows.push_back(std::move(row));
   }
   return rows;
@@ -241,14 +250,14 @@ std::string analysis_rows_csv(const std::vector<AnalysisRow>& rows) {
       {&AnalysisRow::measures, names_of(&AnalysisRow::measures)}, {&AnalysisRow::audit, names_of(&AnalysisRow::audit)}};
   std::ostringstream out;
   out.precision(17);
-  out << "arm,seed,onecycle,weight_decay,in_model,mean_effective_lr";
+  out << "arm,seed,onecycle,weight_decay,in_model,trained,mean_effective_lr";
   for (const auto& [column, names] : columns) {
     for (const std::string& name : names) out << "," << name;
   }
   out << "\n";
   for (const AnalysisRow& row : rows) {
     out << row.arm << "," << row.seed << "," << row.onecycle << "," << row.weight_decay << "," << row.in_model << ","
-        << row.mean_effective_lr;
+        << row.trained << "," << row.mean_effective_lr;
     for (const auto& [column, names] : columns) {
       for (const std::string& name : names) {
         out << ",";

@@ -26,6 +26,7 @@ struct AnalysisRow {
   bool onecycle = false;                   ///< the arm is a 1cycle arm
   bool weight_decay = false;               ///< the arm uses weight decay
   bool in_model = true;                    ///< enters the primary model (false: figures and relevance only)
+  bool trained = true;                     ///< false: the run did not train (listed, never analysed)
   double mean_effective_lr = 0.0;          ///< mean over the run of lr / (1 - momentum), > 0
   std::map<std::string, double> measures;  ///< end measures by name (test accuracy among them)
   std::map<std::string, double> audit;     ///< their error estimates and set sizes, written beside them, not analysed
@@ -124,9 +125,13 @@ struct PrimaryAnalysis {
   AnalysisPlan plan;                           ///< as run (smallest_effect normalised below 1)
   std::vector<PrimaryContrast> contrasts;      ///< one per primary measure, plan order
   std::vector<StratifiedRelevance> relevance;  ///< one per measure other than the accuracy, name order
+  std::vector<AnalysisRow> not_trained;        ///< rows with trained = false: listed, left out of everything else
 };
 
-/// Runs the plan on `rows`. Throws std::invalid_argument for a bad plan, a primary measure no
+/// The rows with trained = true: the only ones the analysis and its figures use.
+std::vector<AnalysisRow> trained_rows(const std::vector<AnalysisRow>& rows);
+
+/// Runs the plan on the trained rows of `rows` (the others go to not_trained). Throws std::invalid_argument for a bad plan, a primary measure no
 /// model row has, non-positive mean effective LR, a model without both schedules or a singular
 /// design on all rows.
 PrimaryAnalysis primary_analysis(const std::vector<AnalysisRow>& rows, const AnalysisPlan& plan);

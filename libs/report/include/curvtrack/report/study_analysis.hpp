@@ -4,6 +4,7 @@
 // schedule and its end measures (docs/methods.md section 4.9).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct AnalysisSpec {
   std::vector<std::string> weight_decay_arms;   ///< arms coded weight decay = 1
   std::vector<std::string> end_records;         ///< record files in each run folder with the end measures
   std::vector<std::string> normalised_blocks;   ///< blocks feeding a BatchNorm (normalised trace)
+  std::optional<double> not_trained_loss;       ///< a run whose final train loss is >= this did not train
 };
 
 /// Reads the [analysis] section of `study_file`. Throws core::UsageError naming the file, the
@@ -37,11 +39,12 @@ double mean_effective_lr(const LoadedRun& run);
 /// "weight norm", "test accuracy", "test loss"; from the run's own last probe, "train loss" and
 /// "train accuracy" on its evaluation set (curvature.test_probe when that is a train split,
 /// else the probe set). Runs lacking an end-record file or a measure get
-/// a note in `notes` (and fewer measures), never a silent zero.
+/// a note in `notes` (and fewer measures), never a silent zero. With spec.not_trained_loss, a row
+/// whose train loss is at or above it has trained = false.
 std::vector<AnalysisRow> analysis_rows(const std::vector<LoadedRun>& runs, const AnalysisSpec& spec,
                                        std::vector<std::string>* notes);
 
-/// The rows as CSV: arm, seed, onecycle, weight_decay, in_model, mean_effective_lr, then one
+/// The rows as CSV: arm, seed, onecycle, weight_decay, in_model, trained, mean_effective_lr, then one
 /// column per measure any row has (empty where a row lacks it), for recomputing every number.
 std::string analysis_rows_csv(const std::vector<AnalysisRow>& rows);
 
