@@ -123,3 +123,44 @@ TEST_CASE("a missing default Fashion-MNIST folder suggests the package and --dat
           "install it with `apt-get install dataset-fashion-mnist` or pass "
           "--data fashion-mnist:/path/to/folder");
 }
+
+TEST_CASE("load_dataset_head gives load_dataset's first rows and the split's size", "[unit]") {
+  TempDir dir;
+  write_split(dir.path(), "train", 40, 28, 28, /*gzip=*/true);
+  write_split(dir.path(), "t10k", 6, 28, 28, /*gzip=*/false);
+  for (Split split : {Split::kTrain, Split::kTest}) {
+    const Dataset whole = load_dataset({"fashion-mnist", dir.path()}, split);
+    for (std::int64_t rows : {1, 5, 40, 100}) {
+      INFO(split_name(split) << ", rows " << rows);
+      const DatasetHead head = load_dataset_head({"fashion-mnist", dir.path()}, split, rows);
+      const std::int64_t n = whole.images.size(0);
+      const std::int64_t kept = std::min(rows, n);
+      CHECK(head.split_examples == n);
+      CHECK(head.data.images.sizes() == at::IntArrayRef({kept, 1, 28, 28}));
+      CHECK(head.data.images.equal(whole.images.slice(0, 0, kept)));
+      CHECK(head.data.labels.equal(whole.labels.slice(0, 0, kept)));
+      CHECK(head.data.source == whole.source);
+      CHECK(head.data.num_classes == 10);
+    }
+  }
+  // Synthetic sets are generated whole and cut.
+  const Dataset gmm = load_dataset(parse_dataset_spec("gmm:30:3:4:7"), Split::kTrain);
+  const DatasetHead gmm_head = load_dataset_head(parse_dataset_spec("gmm:30:3:4:7"), Split::kTrain, 8);
+  CHECK(gmm_head.split_examples == 30);
+  CHECK(gmm_head.data.images.equal(gmm.images.slice(0, 0, 8)));
+  CHECK(gmm_head.data.labels.equal(gmm.labels.slice(0, 0, 8)));
+}
+
+TEST_CASE("load_dataset_head checks the labels it reads and the declared counts of both files", "[unit]") {
+  TempDir dir;
+  write_raw(dir.path() / "train-images-idx3-ubyte", idx_bytes({10, 28, 28}, ramp(7840)));
+  std::string labels = ramp(10, 10);
+  labels[1] = 12;
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({10}, labels));
+  CHECK_THROWS_WITH(load_dataset_head({"mnist", dir.path()}, Split::kTrain, 4), Contains("label 12 at index 1"));
+  // Past the rows read nothing is checked: the bad label at index 1 is not among the first one.
+  CHECK(load_dataset_head({"mnist", dir.path()}, Split::kTrain, 1).data.labels.size(0) == 1);
+  write_raw(dir.path() / "train-labels-idx1-ubyte", idx_bytes({9}, ramp(9, 10)));
+  CHECK_THROWS_WITH(load_dataset_head({"mnist", dir.path()}, Split::kTrain, 4),
+                    Contains("10 images") && Contains("9 labels"));
+}

@@ -30,3 +30,16 @@ TEST_CASE("the installed Fashion-MNIST has its published sizes, labels and stati
   REQUIRE_THAT(pixels.mean().item<double>(), Catch::Matchers::WithinAbs(0.0, 1e-2));
   REQUIRE_THAT(pixels.std().item<double>(), Catch::Matchers::WithinAbs(1.0, 1e-2));
 }
+
+TEST_CASE("the first 2048 installed Fashion-MNIST training images read alone equal the whole decode's", "[data]") {
+  DatasetSpec spec = parse_dataset_spec("fashion-mnist");
+  if (!std::filesystem::exists(spec.root)) {
+    WARN("skipped: " << spec.root << " is absent (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  const Dataset train = load_dataset(spec, Split::kTrain);
+  const DatasetHead head = load_dataset_head(spec, Split::kTrain, 2048);
+  REQUIRE(head.split_examples == 60000);
+  REQUIRE(head.data.images.equal(train.images.slice(0, 0, 2048)));
+  REQUIRE(head.data.labels.equal(train.labels.slice(0, 0, 2048)));
+}

@@ -1,5 +1,6 @@
 #include "test_prelude.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -117,4 +118,65 @@ TEST_CASE("gunzip stops at its size cap instead of inflating a bomb", "[unit]") 
   std::string gz = gzip_of(dir, std::string(1 << 20, '\0'));
   REQUIRE(gunzip(gz, "zeros.gz", 1 << 20).size() == (1u << 20));
   REQUIRE_THROWS_WITH(gunzip(gz, "zeros.gz", 1000), Contains("zeros.gz") && Contains("more than 1000 bytes"));
+}
+
+TEST_CASE("read_idx_rows gives the first rows of the file, raw or gzip, and the declared row count", "[unit]") {
+  TempDir dir;
+  // 300 rows of 28 x 28: the gzip stream spans several of the reader's 64 KiB chunks.
+  const std::string payload = ramp(300 * 784, 251);
+  const std::string bytes = idx_bytes({300, 28, 28}, payload);
+  write_raw(dir.path() / "raw", bytes);
+  write_gzip(dir.path() / "packed.gz", bytes);
+  const IdxArray whole = read_idx(dir.path() / "packed.gz");
+  for (const char* name : {"raw", "packed.gz"}) {
+    for (std::int64_t rows : {1, 7, 100, 299, 300, 5000}) {
+      INFO(name << ", rows " << rows);
+      const IdxHead head = read_idx_rows(dir.path() / name, rows);
+      const std::int64_t kept = std::min<std::int64_t>(rows, 300);
+      CHECK(head.declared_rows == 300);
+      CHECK(head.array.dims == std::vector<std::int64_t>{kept, 28, 28});
+      const std::string expected = payload.substr(0, static_cast<std::size_t>(kept) * 784);
+      CHECK(std::string(head.array.values.begin(), head.array.values.end()) == expected);
+      CHECK(std::equal(head.array.values.begin(), head.array.values.end(), whole.values.begin()));
+    }
+  }
+}
+
+TEST_CASE("read_idx_rows decodes a file whose size disagrees with its header whole, with read_idx's message",
+          "[unit]") {
+  TempDir dir;
+  const std::string bytes = idx_bytes({10, 28, 28}, ramp(7840));
+  write_gzip(dir.path() / "scratch.gz", bytes);
+  const std::string packed = slurp(dir.path() / "scratch.gz");
+  write_raw(dir.path() / "garbage.gz", packed + "garbage");
+  write_raw(dir.path() / "cut.gz", packed.substr(0, packed.size() / 2));
+  write_raw(dir.path() / "trailing", bytes + "12345");
+  write_raw(dir.path() / "short", bytes.substr(0, bytes.size() - 100));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "garbage.gz", 2), Contains("garbage.gz") && Contains("trailing garbage"));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "cut.gz", 2), Contains("cut.gz") && Contains("truncated"));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "trailing", 2), Contains("5 trailing bytes"));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "short", 2), Contains("truncated"));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "missing", 2), Contains("no such file"));
+  // Two gzip members: the trailer names only the second, so the file is decoded whole, correctly.
+  write_gzip(dir.path() / "head.gz", bytes.substr(0, 1000));
+  write_gzip(dir.path() / "tail.gz", bytes.substr(1000));
+  write_raw(dir.path() / "both.gz", slurp(dir.path() / "head.gz") + slurp(dir.path() / "tail.gz"));
+  const IdxHead both = read_idx_rows(dir.path() / "both.gz", 3);
+  CHECK(both.array.dims == std::vector<std::int64_t>{3, 28, 28});
+  CHECK(std::string(both.array.values.begin(), both.array.values.end()) == ramp(7840).substr(0, 3 * 784));
+}
+
+TEST_CASE("read_idx_rows checks the header but not the bytes past the rows it reads", "[unit]") {
+  TempDir dir;
+  write_raw(dir.path() / "float", idx_bytes({10, 28, 28}, std::string(4 * 7840, '\0'), 0x0D));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "float", 2), Contains("0x0D"));
+  // The size agrees with the header and only the first 4 rows are decompressed: rows past them
+  // are not looked at (here they are fine, but the stream's end and CRC are never reached).
+  std::string bytes = idx_bytes({10, 28, 28}, ramp(7840));
+  write_gzip(dir.path() / "a.gz", bytes);
+  std::string packed = slurp(dir.path() / "a.gz");
+  packed[packed.size() - 6] = static_cast<char>(packed[packed.size() - 6] ^ 0x55);  // damage the CRC-32
+  write_raw(dir.path() / "bad-crc.gz", packed);
+  CHECK_THROWS_WITH(read_idx(dir.path() / "bad-crc.gz"), Contains("bad-crc.gz"));
+  CHECK(read_idx_rows(dir.path() / "bad-crc.gz", 4).array.values.size() == 4 * 784);
 }

@@ -142,6 +142,12 @@ std::vector<Case> usage_cases() {
        2, {"--esd '0x0'", "STEPS in [2, 100000] and RUNS in [1, 100000]"}},
       {"--esd 1x1", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--esd", "1x1"}; },
        2, {"--esd '1x1'", "STEPS in [2, 100000] and RUNS in [1, 100000]"}},
+      {"--trace hutchpp:auto:abc", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--trace", "hutchpp:auto:abc"}; },
+       2, {"--trace 'hutchpp:auto:abc'", "'abc'"}},
+      {"--trace hutchinson:auto:1.5", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--trace", "hutchinson:auto:1.5"}; },
+       2, {"--trace 'hutchinson:auto:1.5'", "REL must be in (0, 1)"}},
+      {"--trace hutchpp:auto (no REL)", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--trace", "hutchpp:auto"}; },
+       2, {"--trace 'hutchpp:auto'", "hutchpp:auto:REL[:MAX]"}},
       {"--threads 100000 (spectrum)", [](CaseDir& c) {
          return with_threads(spectrum(c.dir, "fashion-mnist:" + fashion_folder(c.dir).string()), "100000");
        }, 2, {"--threads 100000", "cores of this machine", "give at most"}},

@@ -66,6 +66,8 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   require(request.trace == TraceMethod::kNone ||
               request.trace_samples >= (request.trace == TraceMethod::kHutchpp ? 3 : 2),
           "--trace needs at least 2 samples (Hutch++: 3), got " + std::to_string(request.trace_samples));
+  require(request.trace_relative_se >= 0 && request.trace_relative_se < 1,
+          "--trace relative standard error target must be in (0, 1), got " + std::to_string(request.trace_relative_se));
   require(request.esd_steps == 0 || (request.esd_steps >= 2 && request.esd_runs >= 1),
           "--esd needs STEPSxRUNS with STEPS >= 2 and RUNS >= 1");
   require(request.esd_steps <= parameters,
@@ -117,7 +119,13 @@ runs::EigenRecord eigen_record(const linalg::EigenResult& result, const linalg::
 }
 
 runs::TraceRecord trace_record(const linalg::TraceEstimate& estimate, double seconds) {
-  return {estimate.method, estimate.value, estimate.standard_error, estimate.samples, estimate.products, seconds};
+  runs::TraceRecord record{estimate.method, estimate.value, estimate.standard_error, estimate.samples, estimate.products,
+                           seconds};
+  if (estimate.target_relative_se > 0) {
+    record.target_relative_se = estimate.target_relative_se;
+    record.target_reached = estimate.target_reached;
+  }
+  return record;
 }
 
 runs::DensityRecord density_record(const linalg::SlqResult& result, const linalg::SlqOptions& options, double seconds) {

@@ -2,6 +2,7 @@
 #include <ATen/Functions.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
@@ -104,25 +105,16 @@ Dataset make_synthetic(const DatasetSpec& spec, Split split) {
                  : make_gaussian_mixture(n, r.classes, r.side, r.seed, sample_seed);
 }
 
-}  // namespace
-
-Dataset load_dataset(const DatasetSpec& spec, Split split) {
-  if (spec.name == "tensors") {
-    if (split == Split::kTest) {
-      throw core::UsageError("data spec 'tensors:" + spec.tensors.text() +
-                             "' is one file, the training split, and has no test split: probe it with train:... "
-                             "(spectrum --probe train:first:N) or give a held-out file as [data] test_dataset = "
-                             "tensors:FILE (train, lrfind)");
-    }
-    return load_tensor_dataset(spec.tensors);
-  }
-  if (spec.name == "cifar10" || spec.name == "cifar100") return load_cifar(spec, split);
-  if (spec.name == "gmm" || spec.name == "teacher") return make_synthetic(spec, split);
+// An IDX split: all of it (rows = 0) or its first `rows` examples, decoding no more of the files
+// than those need (read_idx_rows).
+DatasetHead load_idx_split(const DatasetSpec& spec, Split split, std::int64_t rows) {
   std::string prefix = split == Split::kTrain ? "train" : "t10k";
   std::filesystem::path images_path = find_file(spec, prefix + "-images-idx3-ubyte");
   std::filesystem::path labels_path = find_file(spec, prefix + "-labels-idx1-ubyte");
-  IdxArray images = read_idx(images_path);
-  IdxArray labels = read_idx(labels_path);
+  IdxHead images_head = rows > 0 ? read_idx_rows(images_path, rows) : IdxHead{read_idx(images_path), 0};
+  IdxHead labels_head = rows > 0 ? read_idx_rows(labels_path, rows) : IdxHead{read_idx(labels_path), 0};
+  const IdxArray& images = images_head.array;
+  const IdxArray& labels = labels_head.array;
   if (images.dims.size() != 3) {
     throw DataError(images_path.string() + " holds a " + std::to_string(images.dims.size()) +
                     "-D array; images must be 3-D (count x height x width)");
@@ -131,13 +123,17 @@ Dataset load_dataset(const DatasetSpec& spec, Split split) {
     throw DataError(labels_path.string() + " holds a " + std::to_string(labels.dims.size()) +
                     "-D array; labels must be 1-D");
   }
-  const std::int64_t n = images.dims[0], height = images.dims[1], width = images.dims[2];
-  if (labels.dims[0] != n) {
-    throw DataError(images_path.string() + " holds " + std::to_string(n) + " images but " +
-                    labels_path.string() + " holds " + std::to_string(labels.dims[0]) + " labels");
+  const std::int64_t declared = rows > 0 ? images_head.declared_rows : images.dims[0];
+  const std::int64_t declared_labels = rows > 0 ? labels_head.declared_rows : labels.dims[0];
+  if (declared_labels != declared) {
+    throw DataError(images_path.string() + " holds " + std::to_string(declared) + " images but " +
+                    labels_path.string() + " holds " + std::to_string(declared_labels) + " labels");
   }
+  const std::int64_t n = images.dims[0], height = images.dims[1], width = images.dims[2];
 
-  Dataset data;
+  DatasetHead head;
+  head.split_examples = declared;
+  Dataset& data = head.data;
   data.num_classes = kClasses;
   data.name = spec.name;
   data.source = images_path.string() + ", " + labels_path.string();
@@ -159,7 +155,38 @@ Dataset load_dataset(const DatasetSpec& spec, Split split) {
   data.images = at::empty({n, 1, height, width}, at::TensorOptions().dtype(at::kFloat));
   float* pixel_out = data.images.data_ptr<float>();
   for (std::size_t i = 0; i < images.values.size(); ++i) pixel_out[i] = table[images.values[i]];
-  return data;
+  return head;
+}
+
+}  // namespace
+
+Dataset load_dataset(const DatasetSpec& spec, Split split) {
+  if (spec.name == "tensors") {
+    if (split == Split::kTest) {
+      throw core::UsageError("data spec 'tensors:" + spec.tensors.text() +
+                             "' is one file, the training split, and has no test split: probe it with train:... "
+                             "(spectrum --probe train:first:N) or give a held-out file as [data] test_dataset = "
+                             "tensors:FILE (train, lrfind)");
+    }
+    return load_tensor_dataset(spec.tensors);
+  }
+  if (spec.name == "cifar10" || spec.name == "cifar100") return load_cifar(spec, split);
+  if (spec.name == "gmm" || spec.name == "teacher") return make_synthetic(spec, split);
+  return load_idx_split(spec, split, 0).data;
+}
+
+DatasetHead load_dataset_head(const DatasetSpec& spec, Split split, std::int64_t rows) {
+  if (rows < 1) throw std::invalid_argument("load_dataset_head: rows = " + std::to_string(rows) + " must be >= 1");
+  const bool idx = spec.name != "tensors" && spec.name != "cifar10" && spec.name != "cifar100" &&
+                   spec.name != "gmm" && spec.name != "teacher";
+  if (idx) return load_idx_split(spec, split, rows);
+  DatasetHead head{load_dataset(spec, split), 0};
+  head.split_examples = head.data.images.size(0);
+  if (rows < head.split_examples) {
+    head.data.images = head.data.images.slice(0, 0, rows).clone();
+    head.data.labels = head.data.labels.slice(0, 0, rows).clone();
+  }
+  return head;
 }
 
 }  // namespace curvtrack::data

@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/errors.hpp"
@@ -39,9 +41,35 @@ std::string dims_text(const std::vector<std::int64_t>& dims) {
   return text;
 }
 
+// 4 bytes of magic, type and rank, then 4 per dimension.
+constexpr std::size_t kMaxHeaderBytes = 4 + 4 * kMaxDims;
+
+std::string read_existing(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw DataError("cannot read " + path.string() + ": no such file");
+  }
+  return core::read_file(path);
+}
+
+IdxArray decode_whole(const std::string& file, const std::filesystem::path& path) {
+  // Cap: the largest legal payload plus the largest header, so a gzip bomb stops early.
+  if (is_gzip(file)) return parse_idx(gunzip(file, path.string(), kMaxElements + kMaxHeaderBytes), path.string());
+  return parse_idx(file, path.string());
+}
+
+// The gzip trailer's ISIZE: the last member's uncompressed size mod 2^32 (little-endian); 0 when
+// the file is too short to have a trailer.
+std::uint64_t gzip_isize(const std::string& file) {
+  if (file.size() < 18) return 0;
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) value |= std::uint64_t{static_cast<unsigned char>(file[file.size() - 4 + i])} << (8 * i);
+  return value;
+}
+
 }  // namespace
 
-IdxArray parse_idx(const std::string& bytes, const std::string& name) {
+IdxHeader parse_idx_header(const std::string& bytes, const std::string& name) {
   if (bytes.size() < 4) {
     throw DataError(name + " is truncated: " + std::to_string(bytes.size()) +
                     " bytes, too short for an IDX header");
@@ -60,28 +88,34 @@ IdxArray parse_idx(const std::string& bytes, const std::string& name) {
     throw DataError(name + " declares " + std::to_string(rank) +
                     " dimensions; curvtrack reads IDX arrays with 1 to 4");
   }
-  std::size_t header = 4 + 4 * rank;
-  if (bytes.size() < header) {
-    throw DataError(name + " is truncated: its header needs " + std::to_string(header) +
+  IdxHeader header;
+  header.bytes = 4 + 4 * rank;
+  if (bytes.size() < header.bytes) {
+    throw DataError(name + " is truncated: its header needs " + std::to_string(header.bytes) +
                     " bytes for " + std::to_string(rank) + " dimensions, found " +
                     std::to_string(bytes.size()));
   }
-  IdxArray array;
-  std::uint64_t elements = 1;
+  header.elements = 1;
   for (std::size_t d = 0; d < rank; ++d) {
     std::uint32_t size = big_endian_u32(bytes, 4 + 4 * d);
-    array.dims.push_back(size);
+    header.dims.push_back(size);
     if (size == 0) {
-      throw DataError(name + " has an empty dimension (" + dims_text(array.dims) + "...)");
+      throw DataError(name + " has an empty dimension (" + dims_text(header.dims) + "...)");
     }
     // Each size < 2^32 and the running product stays <= 2^31, so this cannot overflow.
-    elements *= size;
-    if (elements > kMaxElements) {
+    header.elements *= size;
+    if (header.elements > kMaxElements) {
       throw DataError(name + " declares more than 2^31 elements (dimensions " +
-                      dims_text(array.dims) + "...); the header is corrupt");
+                      dims_text(header.dims) + "...); the header is corrupt");
     }
   }
-  std::uint64_t found = bytes.size() - header;
+  return header;
+}
+
+IdxArray parse_idx(const std::string& bytes, const std::string& name) {
+  const IdxHeader header = parse_idx_header(bytes, name);
+  const std::uint64_t elements = header.elements;
+  std::uint64_t found = bytes.size() - header.bytes;
   if (found < elements) {
     throw DataError(name + " is truncated: header promises " + std::to_string(elements) +
                     " bytes of data, found " + std::to_string(found));
@@ -91,11 +125,14 @@ IdxArray parse_idx(const std::string& bytes, const std::string& name) {
                     " trailing bytes: header promises " + std::to_string(elements) +
                     " bytes of data, found " + std::to_string(found));
   }
-  array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
+  IdxArray array;
+  array.dims = header.dims;
+  array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header.bytes), bytes.end());
   return array;
 }
 
-std::string gunzip(const std::string& compressed, const std::string& name, std::uint64_t max_bytes) {
+std::string gunzip(const std::string& compressed, const std::string& name, std::uint64_t max_bytes,
+                   std::uint64_t stop_after) {
   std::string out;
   z_stream stream{};
   // 16 + MAX_WBITS: gzip wrapper only, so a zlib or raw stream is reported as corrupt.
@@ -115,6 +152,10 @@ std::string gunzip(const std::string& compressed, const std::string& name, std::
     stream.avail_out = sizeof chunk;
     int status = inflate(&stream, Z_NO_FLUSH);
     out.append(chunk, sizeof chunk - stream.avail_out);
+    if (out.size() >= stop_after) {
+      out.resize(stop_after);
+      break;
+    }
     if (out.size() > max_bytes) {
       fail("it decompresses to more than " + std::to_string(max_bytes) + " bytes");
     }
@@ -138,16 +179,47 @@ std::string gunzip(const std::string& compressed, const std::string& name, std::
 }
 
 IdxArray read_idx(const std::filesystem::path& path) {
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
-    throw DataError("cannot read " + path.string() + ": no such file");
+  return decode_whole(read_existing(path), path);
+}
+
+IdxHead read_idx_rows(const std::filesystem::path& path, std::int64_t rows) {
+  if (rows < 1) throw std::invalid_argument("read_idx_rows: rows = " + std::to_string(rows) + " must be >= 1");
+  const std::string name = path.string();
+  const std::string file = read_existing(path);
+  const bool compressed = is_gzip(file);
+  // The longest possible header first (it gives the row size), then exactly the rows asked for.
+  const std::string head =
+      compressed ? gunzip(file, name, kMaxHeaderBytes, kMaxHeaderBytes) : file.substr(0, kMaxHeaderBytes);
+  const IdxHeader header = parse_idx_header(head, name);
+  const auto declared_rows = static_cast<std::uint64_t>(header.dims[0]);
+  const std::uint64_t total = header.bytes + header.elements;
+  // The whole file's size, known without decoding it: the file size (raw) or the gzip trailer's
+  // ISIZE (uncompressed size mod 2^32 of the last member). Any other file, and one with no more
+  // rows than asked for, is decoded whole: a damaged file then fails with the same message as
+  // without the shortcut (truncated, trailing bytes, trailing garbage), and files of several
+  // gzip members still decode.
+  const bool consistent =
+      compressed ? gzip_isize(file) == (total & 0xFFFFFFFFu) : file.size() == total;
+  IdxHead out;
+  out.declared_rows = static_cast<std::int64_t>(declared_rows);
+  if (!consistent || static_cast<std::uint64_t>(rows) >= declared_rows) {
+    out.array = decode_whole(file, path);
+    const std::int64_t kept = std::min<std::int64_t>(rows, out.array.dims[0]);
+    const std::size_t row_bytes = out.array.values.size() / static_cast<std::size_t>(out.array.dims[0]);
+    out.array.values.resize(static_cast<std::size_t>(kept) * row_bytes);
+    out.array.dims[0] = kept;
+    return out;
   }
-  std::string bytes = core::read_file(path);
-  if (is_gzip(bytes)) {
-    // Cap: the largest legal payload plus the largest header, so a gzip bomb stops early.
-    bytes = gunzip(bytes, path.string(), kMaxElements + 4 + 4 * kMaxDims);
+  const std::uint64_t wanted = header.bytes + header.elements / declared_rows * static_cast<std::uint64_t>(rows);
+  const std::string bytes = compressed ? gunzip(file, name, wanted, wanted) : file.substr(0, wanted);
+  if (bytes.size() < wanted) {
+    throw DataError(name + " is truncated: it ends after " + std::to_string(bytes.size()) + " of the " +
+                    std::to_string(wanted) + " bytes of its first " + std::to_string(rows) + " rows");
   }
-  return parse_idx(bytes, path.string());
+  out.array.dims = header.dims;
+  out.array.dims[0] = rows;
+  out.array.values.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header.bytes), bytes.end());
+  return out;
 }
 
 }  // namespace curvtrack::data

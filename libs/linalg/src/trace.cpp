@@ -18,14 +18,19 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
+// Standard error of the mean of the samples; NaN with fewer than 2.
+double standard_error(const VectorXd& samples) {
+  const Index s = samples.size();
+  if (s < 2) return std::numeric_limits<double>::quiet_NaN();
+  return std::sqrt((samples.array() - samples.mean()).square().sum() / static_cast<double>(s - 1) /
+                   static_cast<double>(s));
+}
+
 // Mean and standard error of the mean.
 void summarise(const VectorXd& samples, double offset, TraceEstimate& out) {
-  const Index s = samples.size();
-  const double mean = samples.mean();
-  out.value = offset + mean;
-  out.samples = static_cast<int>(s);
-  out.standard_error = s > 1 ? std::sqrt((samples.array() - mean).square().sum() / (s - 1) / s)
-                             : std::numeric_limits<double>::quiet_NaN();
+  out.value = offset + samples.mean();
+  out.samples = static_cast<int>(samples.size());
+  out.standard_error = standard_error(samples);
 }
 
 void check_blocks(const CoordinateBlocks& blocks, Index n) {
@@ -52,17 +57,53 @@ VectorXd block_dots(const CoordinateBlocks& blocks, const VectorXd& a, const Vec
   return out;
 }
 
-// The whole estimate and each block's, from the per-sample values (rows: samples; columns:
-// blocks) and the exact parts.
-BlockTraceEstimates summarise_all(const VectorXd& samples, double offset, const MatrixXd& block_samples,
-                                  const VectorXd& block_offsets, std::int64_t products, const std::string& method) {
+// Hutchinson samples: the whole trace's values and, per block, each sample's block parts
+// (rows: samples; columns: blocks).
+struct Samples {
+  VectorXd values;
+  MatrixXd block_values;
+  bool target_reached = false;
+};
+
+// At most `most` samples x^T A x of probes drawn by `draw`, fewer when the whole trace's
+// standard error meets `target`. draw(raw) returns the probe x to multiply and sets `raw` to
+// the vector whose block parts pair with `project(A x)` for the block samples.
+template <class Draw, class Project>
+Samples sample_until(const OperatorRef& op, int most, double offset, const CoordinateBlocks& blocks,
+                     const TraceTarget& target, Draw draw, Project project) {
+  Samples out;
+  out.values.resize(most);
+  out.block_values.resize(most, blocks.count);
+  VectorXd ax(op.rows()), raw;
+  int taken = most;
+  for (int i = 0; i < most; ++i) {
+    const VectorXd x = draw(raw);
+    op.perform_op(x.data(), ax.data());
+    out.values[i] = x.dot(ax);
+    if (blocks.count > 0) out.block_values.row(i) = block_dots(blocks, raw, project(ax)).transpose();
+    if (standard_error_reached(out.values.head(i + 1), offset, target)) {
+      out.target_reached = true;
+      taken = i + 1;
+      break;
+    }
+  }
+  out.values.conservativeResize(taken);
+  out.block_values.conservativeResize(taken, blocks.count);
+  return out;
+}
+
+// The whole estimate and each block's, from the samples and the exact parts.
+BlockTraceEstimates summarise_all(const Samples& samples, double offset, const VectorXd& block_offsets,
+                                  std::int64_t products, const std::string& method, const TraceTarget& target) {
   BlockTraceEstimates out;
-  summarise(samples, offset, out.whole);
+  summarise(samples.values, offset, out.whole);
   out.whole.products = products;
   out.whole.method = method;
-  for (Index b = 0; b < block_samples.cols(); ++b) {
+  out.whole.target_relative_se = target.relative_se;
+  out.whole.target_reached = samples.target_reached;
+  for (Index b = 0; b < samples.block_values.cols(); ++b) {
     TraceEstimate block;
-    summarise(block_samples.col(b), block_offsets[b], block);
+    summarise(samples.block_values.col(b), block_offsets[b], block);
     block.method = method;
     out.blocks.push_back(block);
   }
@@ -71,24 +112,29 @@ BlockTraceEstimates summarise_all(const VectorXd& samples, double offset, const 
 
 }  // namespace
 
-BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t seed, const CoordinateBlocks& blocks) {
+bool standard_error_reached(const VectorXd& samples, double offset, const TraceTarget& target) {
+  if (!(target.relative_se > 0) || samples.size() < std::max(target.min_samples, 2)) return false;
+  return standard_error(samples) <= target.relative_se * std::abs(offset + samples.mean());
+}
+
+BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t seed, const CoordinateBlocks& blocks,
+                               const TraceTarget& target) {
   if (samples < 1) throw std::invalid_argument("hutchinson: samples = " + std::to_string(samples) + " must be >= 1");
   const Index n = op.rows();
   check_blocks(blocks, n);
   std::mt19937_64 rng(seed);
-  VectorXd values(samples), az(n);
-  MatrixXd block_values(samples, blocks.count);
-  for (int i = 0; i < samples; ++i) {
-    const VectorXd z = rademacher(n, rng);
-    op.perform_op(z.data(), az.data());
-    values[i] = z.dot(az);
-    if (blocks.count > 0) block_values.row(i) = block_dots(blocks, z, az).transpose();
-  }
-  return summarise_all(values, 0.0, block_values, VectorXd::Zero(blocks.count), op.products(), "hutchinson");
+  const Samples values = sample_until(
+      op, samples, 0.0, blocks, target,
+      [&](VectorXd& raw) {
+        raw = rademacher(n, rng);
+        return raw;
+      },
+      [](const VectorXd& az) -> const VectorXd& { return az; });
+  return summarise_all(values, 0.0, VectorXd::Zero(blocks.count), op.products(), "hutchinson", target);
 }
 
 BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uint64_t seed,
-                            const CoordinateBlocks& blocks) {
+                            const CoordinateBlocks& blocks, const TraceTarget& target) {
   if (products_budget < 3) {
     throw std::invalid_argument("hutchpp: products_budget = " + std::to_string(products_budget) + " must be >= 3");
   }
@@ -117,16 +163,15 @@ BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uin
   }
 
   // Hutchinson on (I - QQ^T) A (I - QQ^T): only the deflated remainder carries variance.
-  VectorXd values(s), ag(n);
-  MatrixXd block_values(s, blocks.count);
-  for (int i = 0; i < s; ++i) {
-    const VectorXd raw = rademacher(n, rng);
-    const VectorXd g = raw - q * (q.transpose() * raw);
-    op.perform_op(g.data(), ag.data());
-    values[i] = g.dot(ag);
-    if (blocks.count > 0) block_values.row(i) = block_dots(blocks, raw, ag - q * (q.transpose() * ag)).transpose();
-  }
-  return summarise_all(values, head, block_values, block_head, op.products(), "hutch++");
+  const Samples values = sample_until(
+      op, s, head, blocks, target,
+      [&](VectorXd& raw) {
+        raw = rademacher(n, rng);
+        VectorXd g = raw - q * (q.transpose() * raw);
+        return g;
+      },
+      [&](const VectorXd& ag) -> VectorXd { return ag - q * (q.transpose() * ag); });
+  return summarise_all(values, head, block_head, op.products(), "hutch++", target);
 }
 
 }  // namespace curvtrack::linalg::detail

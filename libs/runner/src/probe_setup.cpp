@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <chrono>
+
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/hash.hpp"
 #include "curvtrack/data/probe.hpp"
@@ -9,6 +11,13 @@
 #include "curvtrack/runner/tensor_data.hpp"
 
 namespace curvtrack::runner {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
 
 std::string parameter_listing(const std::string& model, std::uint64_t seed) {
   if (model.empty()) throw core::UsageError("--model is required (a TorchScript .pt file or a spec such as mlp:784-64-10:tanh)");
@@ -31,14 +40,24 @@ ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
   c10::Device device = resolve_device(options.device);
   c10::ScalarType dtype = parse_dtype(options.dtype);
 
+  auto start = std::chrono::steady_clock::now();
   data::ProbeSpec probe_spec = data::parse_probe_spec(options.probe);
   data::DatasetSpec dataset_spec = data::parse_dataset_spec(options.data);
-  data::Dataset split = data::load_dataset(dataset_spec, probe_spec.split);
-  std::vector<std::int64_t> indices = data::probe_indices(probe_spec, split.images.size(0));
-
   ProbeSetup setup;
-  setup.probe = data::subset(split, indices);
-  setup.pool = split;
+  std::vector<std::int64_t> indices;
+  if (probe_spec.kind == data::ProbeSpec::Kind::kFirst && !options.whole_split) {
+    data::DatasetHead head = data::load_dataset_head(dataset_spec, probe_spec.split, probe_spec.count);
+    indices = data::probe_indices(probe_spec, head.split_examples);
+    setup.probe = std::move(head.data);
+    setup.pool = setup.probe;
+  } else {
+    data::Dataset split = data::load_dataset(dataset_spec, probe_spec.split);
+    indices = data::probe_indices(probe_spec, split.images.size(0));
+    setup.probe = data::subset(split, indices);
+    setup.pool = std::move(split);
+  }
+  setup.data_seconds = seconds_since(start);
+  start = std::chrono::steady_clock::now();
   setup.network = models::make_network(options.model, options.seed);
   nlohmann::json model = {{"spec", options.model}};
   std::optional<std::filesystem::path> file = models::model_file(options.model);
@@ -62,9 +81,10 @@ ProbeSetup load_probe_setup(const ProbeSetupOptions& options) {
   fit_classes_to_model(*setup.network, sample, setup.probe);
   models::check_classifier_output(*setup.network, sample, setup.probe.num_classes);
   model["parameters"] = models::parameter_count(*setup.network);
+  setup.model_seconds = seconds_since(start);
 
   setup.settings = {{"model", model},
-                    {"data", {{"spec", options.data}, {"name", split.name}, {"source", split.source}}},
+                    {"data", {{"spec", options.data}, {"name", setup.probe.name}, {"source", setup.probe.source}}},
                     {"probe", {{"spec", options.probe}, {"examples", indices.size()},
                                {"split", data::split_name(probe_spec.split)},
                                {"indices_fingerprint_fnv1a64",

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/core/process_time.hpp"
 #include "curvtrack/core/progress.hpp"
 #include "curvtrack/core/shares.hpp"
 #include "curvtrack/curvature/block_measures.hpp"
@@ -21,6 +22,10 @@
 
 namespace curvtrack::runner {
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 std::string version_string(int major, int minor, int patch) {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
@@ -80,8 +85,13 @@ runs::ProbeDrawsRecord measure_probe_draws(models::Network& network, const data:
 runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const ranks::ProcessGroup& group,
                                               const curvature::MeasureCallback& on_measure) {
   auto start = std::chrono::steady_clock::now();
+  nlohmann::json phases = {{"start", core::seconds_since_process_start()}};
   int threads = apply_threads(run.threads);
-  ProbeSetup setup = load_probe_setup(run.setup);
+  ProbeSetupOptions setup_options = run.setup;
+  setup_options.whole_split = run.probe_draws > 0;  // only probe draws need more than the probe set
+  ProbeSetup setup = load_probe_setup(setup_options);
+  phases["data"] = setup.data_seconds;
+  phases["model"] = setup.model_seconds;
   curvature::OperatorOptions options = run.op;
   models::check_targets(options.loss, setup.probe.labels, setup.probe.num_classes, "--data " + run.setup.data);
   options.parameters = curvature::select_parameters(setup.network->parameter_names(), run.parameter_globs, "--params");
@@ -99,10 +109,14 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
                  run.setup.model.c_str(), static_cast<long long>(parameters), static_cast<long long>(examples),
                  run.setup.dtype.c_str(), threads, group.ranks());
   }
+  auto phase_start = std::chrono::steady_clock::now();
   SharedSet shared = shared_set(setup.probe, options, group);
   curvature::CurvatureOperator op(*setup.network, shared.inputs, shared.targets, shared.options);
+  phases["operator"] = seconds_since(phase_start);
   runs::SpectrumDocument document;
+  phase_start = std::chrono::steady_clock::now();
   document.determinism.max_abs_difference = curvature::determinism_gap(op, run.request.seed + 3);
+  phases["determinism_check"] = seconds_since(phase_start);
 
   core::Progress progress("spectrum", 0, run.quiet);
   ProgressOperator<curvature::CurvatureOperator> observed(op, progress);
@@ -159,6 +173,11 @@ runs::SpectrumDocument measure_model_spectrum(const SpectrumRun& run, const rank
   document.bottom = std::move(measures.bottom);
   document.trace = std::move(measures.trace);
   document.esd = std::move(measures.esd);
+  if (document.top) phases["top"] = document.top->seconds;
+  if (document.bottom) phases["bottom"] = document.bottom->seconds;
+  if (document.trace) phases["trace"] = document.trace->seconds;
+  if (document.esd) phases["esd"] = document.esd->seconds;
+  document.phase_seconds = std::move(phases);
   document.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return document;
 }

@@ -40,6 +40,8 @@ TraceRecord trace_from(const FieldReader& in) {
   out.samples = in.value_or<int>("samples", 0);
   out.hvps = in.value_or<std::int64_t>("hvps", 0);
   out.seconds = in.value_or<double>("seconds", 0);
+  in.read("target_relative_se", out.target_relative_se);
+  in.read("target_reached", out.target_reached);
   return out;
 }
 
@@ -134,8 +136,11 @@ nlohmann::json EigenRecord::to_json() const {
 }
 
 nlohmann::json TraceRecord::to_json() const {
-  return {{"method", method}, {"value", value},   {"standard_error", standard_error},
-          {"samples", samples}, {"hvps", hvps}, {"seconds", seconds}};
+  nlohmann::json out = {{"method", method}, {"value", value},   {"standard_error", standard_error},
+                        {"samples", samples}, {"hvps", hvps}, {"seconds", seconds}};
+  put(out, "target_relative_se", target_relative_se);
+  put(out, "target_reached", target_reached);
+  return out;
 }
 
 nlohmann::json DensityRecord::to_json() const {

@@ -16,6 +16,7 @@ nlohmann::json SpectrumDocument::to_json() const {
                         {"determinism", determinism.to_json()},
                         {"total_hvps", total_hvps},
                         {"total_seconds", total_seconds}};
+  if (!phase_seconds.empty()) out["phase_seconds"] = phase_seconds;
   if (top) out["top"] = top->to_json();
   if (bottom) out["bottom"] = bottom->to_json();
   if (trace) out["trace"] = trace->to_json();

@@ -25,6 +25,8 @@ struct SpectrumRequest {
   int bottom_k = 0;                ///< smallest algebraic eigenpairs (0: skip)
   linalg::TraceMethod trace = linalg::TraceMethod::kNone;  ///< trace estimator (kNone: skip)
   int trace_samples = 0;           ///< probe vectors (Hutchinson) or product budget (Hutch++)
+  double trace_relative_se = 0;    ///< > 0: stop the Hutchinson samples once their standard error is
+                                   ///< at most this times |trace| (trace_samples is then the cap)
   int esd_steps = 0;               ///< Lanczos steps per SLQ run (0: skip the density)
   int esd_runs = 0;                ///< SLQ runs (random start vectors)
   double tol = 1e-10;              ///< eigen-solver relative tolerance
@@ -125,8 +127,10 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
   eigen("bottom", request.bottom_k, linalg::Spectrum::kSmallest);
   if (request.trace != linalg::TraceMethod::kNone) {
     auto start = Clock::now();
-    linalg::BlockTraceEstimates estimate =
-        linalg::estimate_block_traces(op, request.trace, request.trace_samples, request.seed + 1, request.trace_blocks);
+    linalg::TraceTarget target;
+    target.relative_se = request.trace_relative_se;
+    linalg::BlockTraceEstimates estimate = linalg::estimate_block_traces(
+        op, request.trace, request.trace_samples, request.seed + 1, request.trace_blocks, target);
     out.trace = trace_record(estimate.whole, seconds_since(start));
     for (linalg::TraceEstimate& block : estimate.blocks) {
       block.method += ", block of the whole trace's products";

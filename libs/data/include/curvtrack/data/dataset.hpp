@@ -86,4 +86,16 @@ std::string missing_dataset_hint(const DatasetSpec& spec);
 /// core::DataError naming the file (and how to fix it) when missing or malformed.
 Dataset load_dataset(const DatasetSpec& spec, Split split);
 
+/// The first examples of a split and the split's size.
+struct DatasetHead {
+  Dataset data;                     ///< the first min(rows, split_examples) examples
+  std::int64_t split_examples = 0;  ///< examples in the whole split
+};
+
+/// The first `rows` >= 1 examples of a split, as load_dataset(spec, split) would give them. The
+/// IDX sets decode only the bytes of those rows when each file's size agrees with its header
+/// (idx.hpp, read_idx_rows), so labels and pixels past them are not checked; the other sets are
+/// loaded whole and cut.
+DatasetHead load_dataset_head(const DatasetSpec& spec, Split split, std::int64_t rows);
+
 }  // namespace curvtrack::data

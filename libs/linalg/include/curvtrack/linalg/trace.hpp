@@ -21,6 +21,8 @@ struct TraceEstimate {
   int samples = 0;            ///< Hutchinson probes behind standard_error
   std::int64_t products = 0;  ///< operator products
   std::string method;         ///< "hutchinson" or "hutch++"
+  double target_relative_se = 0;  ///< the TraceTarget's relative_se (0: a fixed count was asked for)
+  bool target_reached = false;    ///< the samples stopped at the target, before the count ran out
 };
 
 /// Coordinates grouped into blocks, for the traces of diagonal blocks (principal submatrices)
@@ -38,44 +40,58 @@ struct BlockTraceEstimates {
   std::vector<TraceEstimate> blocks;
 };
 
+/// When the Hutchinson samples may stop before their count runs out: once their standard error
+/// (sd / sqrt(samples)) is at most relative_se * |estimate|, after at least min_samples. The
+/// standard error is checked after every sample. relative_se = 0: never (a fixed count). The
+/// rule looks at the whole trace only; block traces use the samples it kept.
+struct TraceTarget {
+  double relative_se = 0;
+  int min_samples = 10;
+};
+
 namespace detail {
-BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t seed, const CoordinateBlocks& blocks);
+/// Whether Hutchinson `samples`, whose estimate is offset + their mean, meet `target`.
+bool standard_error_reached(const Eigen::VectorXd& samples, double offset, const TraceTarget& target);
+BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t seed, const CoordinateBlocks& blocks,
+                               const TraceTarget& target);
 BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uint64_t seed,
-                            const CoordinateBlocks& blocks);
+                            const CoordinateBlocks& blocks, const TraceTarget& target);
 }  // namespace detail
 
-/// Hutchinson's estimator with `samples` Rademacher probes (one product each).
+/// Hutchinson's estimator with `samples` Rademacher probes (one product each), fewer when
+/// `target` is met first.
 template <class Op>
-TraceEstimate hutchinson(const Op& op, int samples, std::uint64_t seed) {
-  return detail::hutchinson(detail::OperatorRef(op), samples, seed, {}).whole;
+TraceEstimate hutchinson(const Op& op, int samples, std::uint64_t seed, const TraceTarget& target = {}) {
+  return detail::hutchinson(detail::OperatorRef(op), samples, seed, {}, target).whole;
 }
 
 /// Hutch++ with `products_budget` >= 3 products: a third sketch the range, a third project on it,
-/// the rest run Hutchinson on the deflated remainder.
+/// the rest run Hutchinson on the deflated remainder (stopping early when `target` is met).
 template <class Op>
-TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed) {
-  return detail::hutchpp(detail::OperatorRef(op), products_budget, seed, {}).whole;
+TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed, const TraceTarget& target = {}) {
+  return detail::hutchpp(detail::OperatorRef(op), products_budget, seed, {}, target).whole;
 }
 
-/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++), and the
-/// traces of the diagonal blocks of `blocks` from the same products (docs/methods.md section
-/// 2.3): for Hutchinson the block parts z_b^T (A z)_b of each sample; for Hutch++ the exact
-/// sketch part sum_j (Q_j)_b^T (2 A Q_j - Q Q^T A Q_j)_b plus the block parts of the deflated
-/// samples g_b^T ((I - QQ^T) A g~)_b. std::invalid_argument for kNone.
+/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++), fewer
+/// when `target` is met first, and the traces of the diagonal blocks of `blocks` from the same
+/// products (docs/methods.md section 2.3): for Hutchinson the block parts z_b^T (A z)_b of each
+/// sample; for Hutch++ the exact sketch part sum_j (Q_j)_b^T (2 A Q_j - Q Q^T A Q_j)_b plus the
+/// block parts of the deflated samples g_b^T ((I - QQ^T) A g~)_b. std::invalid_argument for kNone.
 template <class Op>
 BlockTraceEstimates estimate_block_traces(const Op& op, TraceMethod method, int samples, std::uint64_t seed,
-                                          const CoordinateBlocks& blocks) {
+                                          const CoordinateBlocks& blocks, const TraceTarget& target = {}) {
   if (method == TraceMethod::kNone) throw std::invalid_argument("estimate_trace: no method");
   detail::OperatorRef ref(op);
-  return method == TraceMethod::kHutchpp ? detail::hutchpp(ref, samples, seed, blocks)
-                                         : detail::hutchinson(ref, samples, seed, blocks);
+  return method == TraceMethod::kHutchpp ? detail::hutchpp(ref, samples, seed, blocks, target)
+                                         : detail::hutchinson(ref, samples, seed, blocks, target);
 }
 
-/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++);
-/// std::invalid_argument for kNone.
+/// The estimate of `method` with `samples` probes (Hutchinson) or products (Hutch++), fewer
+/// when `target` is met first; std::invalid_argument for kNone.
 template <class Op>
-TraceEstimate estimate_trace(const Op& op, TraceMethod method, int samples, std::uint64_t seed) {
-  return estimate_block_traces(op, method, samples, seed, {}).whole;
+TraceEstimate estimate_trace(const Op& op, TraceMethod method, int samples, std::uint64_t seed,
+                             const TraceTarget& target = {}) {
+  return estimate_block_traces(op, method, samples, seed, {}, target).whole;
 }
 
 }  // namespace curvtrack::linalg

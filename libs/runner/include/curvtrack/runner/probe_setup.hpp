@@ -20,6 +20,9 @@ struct ProbeSetupOptions {
   std::string dtype = "float64";
   std::string device = "cpu";
   std::uint64_t seed = 0;       ///< initialisation seed for native specs without weights
+  /// Load the whole split into ProbeSetup::pool (probe draws need it). false: for a probe
+  /// SPLIT:first:N only those N examples are read (data::load_dataset_head) and pool = probe.
+  bool whole_split = true;
 };
 
 /// A network ready for HVPs and its probe examples.
@@ -28,6 +31,8 @@ struct ProbeSetup {
   data::Dataset probe;
   data::Dataset pool;           ///< the whole split the probe set was taken from (for probe draws)
   nlohmann::json settings;      ///< model (file, fingerprint, parameters), data, probe, dtype, device
+  double data_seconds = 0;      ///< reading the data and taking the probe set
+  double model_seconds = 0;     ///< loading the model, moving it to its dtype and device, checking its output
 };
 
 /// The model's parameters, one line each: name, shape and size, in the order of the flattened

@@ -46,6 +46,8 @@ struct TraceRecord {
   int samples = 0;
   std::int64_t hvps = 0;
   double seconds = 0;
+  std::optional<double> target_relative_se;  ///< set when the samples could stop at a standard-error target
+  std::optional<bool> target_reached;        ///< whether they did (false: the product cap came first)
   nlohmann::json to_json() const;
 };
 

@@ -30,6 +30,9 @@ struct SpectrumDocument {
   DeterminismCheck determinism;
   std::int64_t total_hvps = 0;
   double total_seconds = 0;
+  /// Seconds per phase: start (process start to the measurement, program loading included),
+  /// data, model, operator (loss, gradient and graph), determinism_check, then each measure's.
+  nlohmann::json phase_seconds = nlohmann::json::object();
   std::optional<EigenRecord> top;
   std::optional<EigenRecord> bottom;
   std::optional<TraceRecord> trace;

@@ -1,0 +1,123 @@
+// The standard-error stopping rule of the trace estimators (TraceTarget), against the exact trace
+// of dense float64 matrices with known spectra, over many seeds.
+
+#include "test_prelude.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "curvtrack/linalg/dense_operator.hpp"
+#include "curvtrack/linalg/trace.hpp"
+#include "test_matrices.hpp"
+
+using namespace curvtrack::linalg;
+using Eigen::VectorXd;
+
+namespace {
+
+struct Calibration {
+  int runs = 0;
+  int reached = 0;
+  int within_two_se = 0;      // |estimate - exact| <= 2 SE
+  double mean_square_z = 0;   // mean of ((estimate - exact) / SE)^2
+  double mean_products = 0;
+  double worst_reported = 0;  // largest SE / |estimate|
+};
+
+template <class Estimate>
+Calibration calibrate(const DenseOperator& op, double exact, int runs, Estimate estimate) {
+  Calibration c;
+  c.runs = runs;
+  for (int seed = 0; seed < runs; ++seed) {
+    const TraceEstimate est = estimate(op, 1000 + static_cast<std::uint64_t>(seed));
+    const double z = (est.value - exact) / est.standard_error;
+    c.reached += est.target_reached ? 1 : 0;
+    c.within_two_se += std::abs(z) <= 2 ? 1 : 0;
+    c.mean_square_z += z * z / runs;
+    c.mean_products += static_cast<double>(est.products) / runs;
+    c.worst_reported = std::max(c.worst_reported, est.standard_error / std::abs(est.value));
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("Hutchinson stopped at a 1% standard error: its SE matches the actual error over 400 seeds", "[unit]") {
+  // Spectrum in [-2, 10], n = 150: one Rademacher sample has sd ~60 around the trace 600, so a 1%
+  // standard error takes ~100 samples; the cap (5000) is never near.
+  const VectorXd lambda = VectorXd::LinSpaced(150, -2.0, 10.0);
+  const DenseOperator op(testing::with_spectrum(lambda, 11));
+  TraceTarget target;
+  target.relative_se = 0.01;
+  const Calibration c = calibrate(op, lambda.sum(), 400, [&](const DenseOperator& a, std::uint64_t seed) {
+    return hutchinson(a, 5000, seed, target);
+  });
+  INFO("reached " << c.reached << "/400, within 2 SE " << c.within_two_se << ", mean z^2 " << c.mean_square_z
+                  << ", mean products " << c.mean_products << ", worst SE/|est| " << c.worst_reported);
+  CHECK(c.reached == 400);
+  CHECK(c.worst_reported <= 0.01);
+  // Nominal 95% within 2 SE and E z^2 = 1; stopping on a small SE biases both slightly.
+  CHECK(c.within_two_se >= 360);
+  CHECK(c.mean_square_z > 0.7);
+  CHECK(c.mean_square_z < 1.4);
+  CHECK(c.mean_products > 30);
+  CHECK(c.mean_products < 300);
+}
+
+TEST_CASE("Hutch++ stopped at a standard error: fewer products than the cap, SE matches the actual error", "[unit]") {
+  // Ten eigenvalues of 10 over 390 in [0.5, 1.5], trace ~490; budget 300: a sketch of k = 100
+  // (200 products), then up to 100 tail samples of sd ~25, of which ~40 reach a 0.8% standard error.
+  VectorXd lambda = VectorXd::LinSpaced(400, 0.5, 1.5);
+  lambda.head(10).setConstant(10.0);
+  const DenseOperator op(testing::with_spectrum(lambda, 12));
+  TraceTarget target;
+  target.relative_se = 0.008;
+  const Calibration c = calibrate(op, lambda.sum(), 300, [&](const DenseOperator& a, std::uint64_t seed) {
+    return hutchpp(a, 300, seed, target);
+  });
+  INFO("reached " << c.reached << "/300, within 2 SE " << c.within_two_se << ", mean z^2 " << c.mean_square_z
+                  << ", mean products " << c.mean_products);
+  CHECK(c.reached == 300);
+  CHECK(c.worst_reported <= 0.008);
+  CHECK(c.within_two_se >= 265);
+  CHECK(c.mean_square_z > 0.6);
+  CHECK(c.mean_square_z < 1.5);
+  CHECK(c.mean_products > 210);
+  CHECK(c.mean_products < 290);
+}
+
+TEST_CASE("an unreachable standard-error target spends the whole cap and says so", "[unit]") {
+  // A symmetric spectrum: trace 0, so no relative standard error can be reached.
+  const VectorXd lambda = VectorXd::LinSpaced(100, -5.0, 5.0);
+  const DenseOperator op(testing::with_spectrum(lambda, 13));
+  TraceTarget target;
+  target.relative_se = 0.01;
+  const TraceEstimate a = hutchinson(op, 60, 3, target);
+  CHECK_FALSE(a.target_reached);
+  CHECK(a.samples == 60);
+  CHECK(a.products == 60);
+  CHECK(a.target_relative_se == 0.01);
+  const TraceEstimate b = hutchpp(op, 60, 3, target);
+  CHECK_FALSE(b.target_reached);
+  CHECK(b.products == 60);
+}
+
+TEST_CASE("a trace stopped at a standard error is the same for the same seed, and a fixed count ignores targets",
+          "[unit]") {
+  const VectorXd lambda = VectorXd::LinSpaced(150, -2.0, 10.0);
+  const DenseOperator op(testing::with_spectrum(lambda, 14));
+  TraceTarget target;
+  target.relative_se = 0.02;
+  const TraceEstimate a = hutchinson(op, 1000, 5, target);
+  const TraceEstimate b = hutchinson(op, 1000, 5, target);
+  CHECK(a.value == b.value);
+  CHECK(a.samples == b.samples);
+  // Stopping early takes a prefix of the same sample sequence as the fixed count.
+  const TraceEstimate fixed = hutchinson(op, a.samples, 5);
+  CHECK(fixed.value == a.value);
+  CHECK_FALSE(fixed.target_reached);
+  CHECK(fixed.target_relative_se == 0);
+  // At least min_samples before the first check, however loose the target.
+  target.relative_se = 0.99;
+  CHECK(hutchinson(op, 1000, 5, target).samples == target.min_samples);
+}
