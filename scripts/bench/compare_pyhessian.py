@@ -38,8 +38,8 @@ def parse_args():
     p.add_argument("--dtype", default="float32", help="curvtrack's dtype (PyHessian works in float32)")
     p.add_argument("--trace", default="hutchpp:100", help="curvtrack's --trace")
     p.add_argument("--variant", action="append", default=[],
-                   help='extra curvtrack runs in the same alternation: "NAME=ARGS", e.g. '
-                        '"auto=--trace hutchinson:auto:0.2:100" (ARGS appended, later flags win)')
+                   help='extra curvtrack runs in the same alternation: "NAME=--flag value ...", e.g. '
+                        '"auto=--trace hutchinson:auto:0.2:100" (each flag replaces the base value)')
     p.add_argument("--out-dir", default=None)
     p.add_argument("--arpack-json", default=None, help="reuse an earlier reference.py --arpack document")
     args = p.parse_args()
@@ -64,6 +64,17 @@ def timed(command, stdout_path, env=None):
     return wall
 
 
+def with_flags(command, extra):
+    """`command` with each "--flag value" pair of `extra` replacing the flag's value, or appended."""
+    out = list(command)
+    for flag, value in zip(extra[::2], extra[1::2]):
+        if flag in out:
+            out[out.index(flag) + 1] = value
+        else:
+            out += [flag, value]
+    return out
+
+
 def main():
     a = parse_args()
     out = a.out_dir or tempfile.mkdtemp(prefix="compare_pyhessian.")
@@ -83,7 +94,7 @@ def main():
     tools = {"curvtrack": base}
     for variant in a.variant:
         name, _, extra = variant.partition("=")
-        tools[f"curvtrack {name}"] = base + extra.split()
+        tools[f"curvtrack {name}"] = with_flags(base, extra.split())
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     pyhessian = [a.python, os.path.join(HERE, "pyhessian_run.py"), "--model", a.model, "--n", str(a.n),
                  "--threads", str(a.threads)]
