@@ -145,3 +145,49 @@ TEST_CASE("spectrum: unrestarted and restarted Lanczos agree; float32 gets a tol
   REQUIRE(bad.err.find("--eigensolver 'arnoldi' is not one of lanczos, restarted") != std::string::npos);
   REQUIRE_FALSE(std::filesystem::exists(dir.path() / "bad.json"));
 }
+
+TEST_CASE("spectrum --trace hutchinson:auto stops at its standard-error target and records it", "[integration]") {
+  if (!std::filesystem::exists(kFashionRoot)) {
+    WARN("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist): skipped");
+    return;
+  }
+  TempDir dir;
+  auto spectrum = [&](const std::string& trace, const std::string& name, const std::string& blocks) {
+    auto out = dir.path() / name;
+    auto run = run_tool({"spectrum", "--model", fixture_model("mlp_784_16_10_tanh.pt"), "--probe", "train:first:128",
+                         "--top-k", "0", "--trace", trace, "--esd", "none", "--dtype", "float64", "--threads", "1",
+                         "--blocks", blocks, "--quiet", "--out", out.string()});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    return read_json(out);
+  };
+  const json automatic = spectrum("hutchinson:auto:0.2:400", "auto.json", "module");
+  const json& t = automatic["trace"];
+  INFO(t.dump());
+  REQUIRE(t["target_relative_se"] == 0.2);
+  REQUIRE(t["target_reached"] == true);
+  const int samples = t["samples"].get<int>();
+  REQUIRE(samples >= 10);
+  REQUIRE(samples < 400);
+  REQUIRE(t["hvps"] == samples);
+  REQUIRE(t["standard_error"].get<double>() <= 0.2 * std::abs(t["value"].get<double>()));
+  // The same seed's fixed count of that many samples: the same estimate, and no target fields.
+  const json fixed = spectrum("hutchinson:" + std::to_string(samples), "fixed.json", "none");
+  REQUIRE(fixed["trace"]["value"].get<double>() == t["value"].get<double>());
+  REQUIRE_FALSE(fixed["trace"].contains("target_reached"));
+  // Module blocks (two layers) take their traces from the samples the whole trace kept.
+  REQUIRE(automatic["blocks"].size() == 2);
+  double block_sum = 0;
+  for (const auto& [name, block] : automatic["blocks"].items()) {
+    INFO(name);
+    REQUIRE(block["trace"]["samples"] == samples);
+    REQUIRE(block["trace"]["hvps"] == 0);
+    block_sum += block["trace"]["value"].get<double>();
+  }
+  REQUIRE(std::abs(block_sum - t["value"].get<double>()) <= 1e-9 * std::abs(t["value"].get<double>()));
+  // Phase timings, process start included.
+  for (const char* phase : {"start", "data", "model", "operator", "determinism_check", "trace"}) {
+    INFO(phase);
+    REQUIRE(automatic["phase_seconds"][phase].get<double>() >= 0);
+  }
+}

@@ -121,3 +121,44 @@ TEST_CASE("a trace stopped at a standard error is the same for the same seed, an
   target.relative_se = 0.99;
   CHECK(hutchinson(op, 1000, 5, target).samples == target.min_samples);
 }
+
+TEST_CASE("block traces under a standard-error target use the samples the whole trace kept", "[unit]") {
+  const VectorXd lambda = VectorXd::LinSpaced(120, -1.0, 5.0);
+  const DenseOperator op(testing::with_spectrum(lambda, 15));
+  CoordinateBlocks blocks;
+  blocks.count = 3;
+  for (Eigen::Index i = 0; i < op.rows(); ++i) blocks.block.push_back(static_cast<int>(i % 3));
+  const Eigen::MatrixXd a = testing::with_spectrum(lambda, 15);
+  TraceTarget target;
+  target.relative_se = 0.03;
+  for (TraceMethod method : {TraceMethod::kHutchinson, TraceMethod::kHutchpp}) {
+    INFO("method " << static_cast<int>(method));
+    // Hutch++: a sketch of 60 of the 120 dimensions, so the tail still has variance to stop on.
+    const int cap = method == TraceMethod::kHutchpp ? 180 : 600;
+    const BlockTraceEstimates stopped = estimate_block_traces(op, method, cap, 7, blocks, target);
+    REQUIRE(stopped.whole.target_reached);
+    CHECK(stopped.whole.products < cap);
+    REQUIRE(stopped.blocks.size() == 3);
+    double sum = 0;
+    for (int b = 0; b < 3; ++b) {
+      // Each block estimate is an average over exactly the whole's kept samples.
+      CHECK(stopped.blocks[b].samples == stopped.whole.samples);
+      CHECK(stopped.blocks[b].products == 0);
+      sum += stopped.blocks[b].value;
+      double exact = 0;
+      for (Eigen::Index i = b; i < a.rows(); i += 3) exact += a(i, i);
+      // Loose: a block's SE is larger than the whole's relative target.
+      CHECK(std::abs(stopped.blocks[b].value - exact) <= 5 * stopped.blocks[b].standard_error);
+    }
+    CHECK(std::abs(sum - stopped.whole.value) < 1e-10 * a.diagonal().cwiseAbs().sum());
+    // Blocks leave the whole estimate and its stopping point unchanged.
+    const TraceEstimate alone = estimate_trace(op, method, cap, 7, target);
+    CHECK(alone.value == stopped.whole.value);
+    CHECK(alone.samples == stopped.whole.samples);
+  }
+  // Hutchinson's stopped blocks equal the fixed count's blocks over the same number of samples.
+  const BlockTraceEstimates stopped = estimate_block_traces(op, TraceMethod::kHutchinson, 600, 7, blocks, target);
+  const BlockTraceEstimates fixed =
+      estimate_block_traces(op, TraceMethod::kHutchinson, stopped.whole.samples, 7, blocks);
+  for (int b = 0; b < 3; ++b) CHECK(fixed.blocks[b].value == stopped.blocks[b].value);
+}
