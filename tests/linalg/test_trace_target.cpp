@@ -24,12 +24,18 @@ struct Calibration {
   double worst_reported = 0;  // largest SE / |estimate|
 };
 
-template <class Estimate>
-Calibration calibrate(const DenseOperator& op, double exact, int runs, Estimate estimate) {
+// `method` with at most `cap` products and a relative SE target, over `runs` seeds, on the dense
+// matrix with eigenvalues `lambda` (eigenvectors from `matrix_seed`).
+Calibration calibrate(const VectorXd& lambda, unsigned matrix_seed, int runs, TraceMethod method, int cap,
+                      double relative_se) {
+  const DenseOperator op(testing::with_spectrum(lambda, matrix_seed));
+  const double exact = lambda.sum();
+  TraceTarget target;
+  target.relative_se = relative_se;
   Calibration c;
   c.runs = runs;
   for (int seed = 0; seed < runs; ++seed) {
-    const TraceEstimate est = estimate(op, 1000 + static_cast<std::uint64_t>(seed));
+    const TraceEstimate est = estimate_trace(op, method, cap, 1000 + static_cast<std::uint64_t>(seed), target);
     const double z = (est.value - exact) / est.standard_error;
     c.reached += est.target_reached ? 1 : 0;
     c.within_two_se += std::abs(z) <= 2 ? 1 : 0;
@@ -40,28 +46,36 @@ Calibration calibrate(const DenseOperator& op, double exact, int runs, Estimate 
   return c;
 }
 
+// What a calibrated stopping rule shows over c.runs seeds: every run reached the target, no
+// reported SE above it, about 95% of the errors within 2 SE and E z^2 near 1 (stopping on a
+// small SE biases both slightly), and the products in a range.
+struct Expected {
+  double target = 0;
+  int within_two_se = 0;
+  double z2_low = 0, z2_high = 0;
+  double products_low = 0, products_high = 0;
+};
+
+void check_calibration(const Calibration& c, const Expected& e) {
+  INFO("reached " << c.reached << "/" << c.runs << ", within 2 SE " << c.within_two_se << ", mean z^2 "
+                  << c.mean_square_z << ", mean products " << c.mean_products << ", worst SE/|est| "
+                  << c.worst_reported);
+  CHECK(c.reached == c.runs);
+  CHECK(c.worst_reported <= e.target);
+  CHECK(c.within_two_se >= e.within_two_se);
+  CHECK(c.mean_square_z > e.z2_low);
+  CHECK(c.mean_square_z < e.z2_high);
+  CHECK(c.mean_products > e.products_low);
+  CHECK(c.mean_products < e.products_high);
+}
+
 }  // namespace
 
 TEST_CASE("Hutchinson stopped at a 1% standard error: its SE matches the actual error over 400 seeds", "[unit]") {
   // Spectrum in [-2, 10], n = 150: one Rademacher sample has sd ~60 around the trace 600, so a 1%
   // standard error takes ~100 samples; the cap (5000) is never near.
   const VectorXd lambda = VectorXd::LinSpaced(150, -2.0, 10.0);
-  const DenseOperator op(testing::with_spectrum(lambda, 11));
-  TraceTarget target;
-  target.relative_se = 0.01;
-  const Calibration c = calibrate(op, lambda.sum(), 400, [&](const DenseOperator& a, std::uint64_t seed) {
-    return hutchinson(a, 5000, seed, target);
-  });
-  INFO("reached " << c.reached << "/400, within 2 SE " << c.within_two_se << ", mean z^2 " << c.mean_square_z
-                  << ", mean products " << c.mean_products << ", worst SE/|est| " << c.worst_reported);
-  CHECK(c.reached == 400);
-  CHECK(c.worst_reported <= 0.01);
-  // Nominal 95% within 2 SE and E z^2 = 1; stopping on a small SE biases both slightly.
-  CHECK(c.within_two_se >= 360);
-  CHECK(c.mean_square_z > 0.7);
-  CHECK(c.mean_square_z < 1.4);
-  CHECK(c.mean_products > 30);
-  CHECK(c.mean_products < 300);
+  check_calibration(calibrate(lambda, 11, 400, TraceMethod::kHutchinson, 5000, 0.01), {0.01, 360, 0.7, 1.4, 30, 300});
 }
 
 TEST_CASE("Hutch++ stopped at a standard error: fewer products than the cap, SE matches the actual error", "[unit]") {
@@ -69,21 +83,7 @@ TEST_CASE("Hutch++ stopped at a standard error: fewer products than the cap, SE 
   // (200 products), then up to 100 tail samples of sd ~25, of which ~40 reach a 0.8% standard error.
   VectorXd lambda = VectorXd::LinSpaced(400, 0.5, 1.5);
   lambda.head(10).setConstant(10.0);
-  const DenseOperator op(testing::with_spectrum(lambda, 12));
-  TraceTarget target;
-  target.relative_se = 0.008;
-  const Calibration c = calibrate(op, lambda.sum(), 300, [&](const DenseOperator& a, std::uint64_t seed) {
-    return hutchpp(a, 300, seed, target);
-  });
-  INFO("reached " << c.reached << "/300, within 2 SE " << c.within_two_se << ", mean z^2 " << c.mean_square_z
-                  << ", mean products " << c.mean_products);
-  CHECK(c.reached == 300);
-  CHECK(c.worst_reported <= 0.008);
-  CHECK(c.within_two_se >= 265);
-  CHECK(c.mean_square_z > 0.6);
-  CHECK(c.mean_square_z < 1.5);
-  CHECK(c.mean_products > 210);
-  CHECK(c.mean_products < 290);
+  check_calibration(calibrate(lambda, 12, 300, TraceMethod::kHutchpp, 300, 0.008), {0.008, 265, 0.6, 1.5, 210, 290});
 }
 
 TEST_CASE("an unreachable standard-error target spends the whole cap and says so", "[unit]") {

@@ -119,13 +119,8 @@ runs::EigenRecord eigen_record(const linalg::EigenResult& result, const linalg::
 }
 
 runs::TraceRecord trace_record(const linalg::TraceEstimate& estimate, double seconds) {
-  runs::TraceRecord record;
-  record.method = estimate.method;
-  record.value = estimate.value;
-  record.standard_error = estimate.standard_error;
-  record.samples = estimate.samples;
-  record.hvps = estimate.products;
-  record.seconds = seconds;
+  runs::TraceRecord record{estimate.method,   estimate.value, estimate.standard_error, estimate.samples,
+                           estimate.products, seconds,        std::nullopt,            std::nullopt};
   if (estimate.target_relative_se > 0) {
     record.target_relative_se = estimate.target_relative_se;
     record.target_reached = estimate.target_reached;
