@@ -141,6 +141,8 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
   };
   batch.record = [this](nlohmann::json& out) { out["batch_sharpness_every"] = batch_sharpness_every; };
   bindings.add_custom(std::move(batch));
+  bindings.add("curvature.batch_sharpness_tol", batch_sharpness_tol,
+               "batch sharpness certificate and fallback solve: residual <= tol |lambda|");
 }
 
 std::int64_t parse_batch_sharpness(const std::string& text) {
@@ -168,6 +170,7 @@ void ProbeOptions::check() const {
   require(!eigen_slices || top_k >= 1, "curvature.slices along eigenvectors needs curvature.top_k >= 1");
   require(track_tol > 0 && track_tol < 1, "curvature.track_tol must be in (0, 1)");
   require(track_steps >= 1, "curvature.track_steps must be >= 1");
+  require(batch_sharpness_tol > 0 && batch_sharpness_tol < 1, "curvature.batch_sharpness_tol must be in (0, 1)");
   require(track == TrackMode::kFull ||
               (top_k == 1 && bottom_k == 0 && trace == linalg::TraceMethod::kNone && esd_steps == 0 &&
                blocks == BlockMode::kNone && !test_hessian && sharpness == SharpnessSet::kNone &&
@@ -480,7 +483,7 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
 
 runs::CurvatureRecord CurvatureProbe::batch_sharpness(const StepGraphOperator& op, const StepContext& context,
                                                       double batch_loss, std::int64_t examples) {
-  const TrackSettings settings{options_.track_tol, options_.track_steps};
+  const TrackSettings settings{options_.batch_sharpness_tol, options_.track_steps};
   // Its own seed stream: seed + step + 5 (probes use seed + step + 0..4).
   BatchSharpness found = curvature::batch_sharpness(op, previous_batch_top_, settings, options_.max_hvps,
                                                     options_.seed + static_cast<std::uint64_t>(context.step) + 5);

@@ -71,6 +71,7 @@ struct ProbeOptions {
   double track_tol = 1e-3;            ///< certificate: residual <= track_tol * |lambda|
   int track_steps = 8;                ///< Lanczos steps of one certified attempt (from a previous Ritz vector)
   std::int64_t batch_sharpness_every = 0;  ///< lambda_max of the step's minibatch every K steps (0: never)
+  double batch_sharpness_tol = 1e-2;  ///< its certificate (and fallback solve): residual <= tol * |lambda|
 
   /// The loss probed: `loss` if set, else the training loss.
   models::Loss resolve_loss(models::Loss training) const { return loss.value_or(training); }
