@@ -33,6 +33,24 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// A record's opening: where it was taken.
+runs::CurvatureRecord record_at(const StepContext& context, const std::string& label) {
+  runs::CurvatureRecord record;
+  record.step = context.step;
+  record.label = label;
+  record.lr = context.lr;
+  record.momentum = context.momentum;
+  return record;
+}
+
+// What a probe was measured with: the options, the examples and the products' precision.
+nlohmann::json measured_with(const nlohmann::json& options, std::int64_t examples, bool float64) {
+  nlohmann::json settings = options;
+  settings["probe_examples"] = examples;
+  settings["dtype"] = float64 ? "float64" : "float32";
+  return settings;
+}
+
 // Loss and accuracy of the network as it is on a dataset.
 runs::SetLoss loss_and_accuracy(models::Network& network, const data::Dataset& set, std::int64_t batch_size,
                                 models::Loss loss_kind) {
@@ -130,7 +148,7 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
                "lambda_max at the probe points: full (warm-started solve on the probe copy) or certified (a few "
                "Lanczos steps on the training step's own graph, accepted by a true-residual certificate, else full)",
                track_names);
-  bindings.add("curvature.track_tol", track_tol, "certificate of certified tracking and batch sharpness: residual <= tol |lambda|");
+  bindings.add("curvature.track_tol", track_tol, "certificate of certified tracking: residual <= tol |lambda|");
   bindings.add("curvature.track_steps", track_steps, "Lanczos steps (HVPs) of one certified attempt");
   core::OptionBinding batch{"curvature.batch_sharpness", "text",
                             "lambda_max of the step's own minibatch loss every K steps, on the step's graph: every:K or none",
@@ -218,14 +236,9 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   }
   network.set_training(batch_norm && !eval_mode);
 
-  runs::CurvatureRecord record;
-  record.step = context.step;
-  record.label = context.label;
-  record.lr = context.lr;
-  record.momentum = context.momentum;
-  record.settings = options_.to_json();
-  record.settings["probe_examples"] = train_probe_.images.size(0);
-  record.settings["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
+  runs::CurvatureRecord record = record_at(context, context.label);
+  record.settings =
+      measured_with(options_.to_json(), train_probe_.images.size(0), tensor_options.dtype() == at::kDouble);
   record.settings["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
   const OperatorOptions operator_choice = operator_options(network);
   const models::Loss loss = operator_choice.loss;
@@ -457,14 +470,8 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
     certificate.fell_back = true;
     return std::nullopt;
   }
-  runs::CurvatureRecord record;
-  record.step = context.step;
-  record.label = context.label;
-  record.lr = context.lr;
-  record.momentum = context.momentum;
-  record.settings = options_.to_json();
-  record.settings["probe_examples"] = batch.examples;
-  record.settings["dtype"] = op.dtype() == at::kDouble ? "float64" : "float32";
+  runs::CurvatureRecord record = record_at(context, context.label);
+  record.settings = measured_with(options_.to_json(), batch.examples, op.dtype() == at::kDouble);
   record.settings["graph"] = "the training step's own graph (the probe set is the step's batch)";
   record.settings["batch_norm"] = "none in model";
   record.train_probe = batch;
@@ -488,11 +495,7 @@ runs::CurvatureRecord CurvatureProbe::batch_sharpness(const StepGraphOperator& o
   BatchSharpness found = curvature::batch_sharpness(op, previous_batch_top_, settings, options_.max_hvps,
                                                     options_.seed + static_cast<std::uint64_t>(context.step) + 5);
   previous_batch_top_ = found.vector;
-  runs::CurvatureRecord record;
-  record.step = context.step;
-  record.label = "batch_sharpness";
-  record.lr = context.lr;
-  record.momentum = context.momentum;
+  runs::CurvatureRecord record = record_at(context, "batch_sharpness");
   found.record.examples = examples;
   found.record.batch_loss = batch_loss;
   found.record.lr_times_lambda_max = context.lr * found.record.lambda_max;
