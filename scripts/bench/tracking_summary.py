@@ -4,6 +4,7 @@
   tracking_summary.py run DIR NAME     probe_over_train, HVPs per probe, the edge-of-stability plateau
   tracking_summary.py cold DIR         tracked values against DIR/cold.jsonl (cold float64 solves)
   tracking_summary.py compare A B      every probe value of run A against run B's at the same step
+  tracking_summary.py untracked A U    run A's probe seconds over untracked run U's training seconds
   tracking_summary.py batch DIR        batch-sharpness overhead and HVPs
 """
 import json
@@ -104,6 +105,11 @@ def records_csv_losses(run):
     return [line.split(",")[column] for line in lines[1:]]
 
 
+def summarize_untracked(run, untracked):
+    probe, plain = meta(run)["probe_seconds"], meta(untracked)["train_seconds"]
+    print(f"probe seconds {probe:.1f} over an untracked run's training seconds {plain:.1f}: {probe / plain:.3f}")
+
+
 def summarize_batch(run):
     m = meta(run)
     rows = records(f"{run}/curvature.jsonl")
@@ -119,4 +125,5 @@ def summarize_batch(run):
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"run": summarize_run, "cold": summarize_cold, "compare": summarize_compare, "batch": summarize_batch}[command](*args)
+    {"run": summarize_run, "cold": summarize_cold, "compare": summarize_compare,
+     "untracked": summarize_untracked, "batch": summarize_batch}[command](*args)
