@@ -190,6 +190,16 @@ std::vector<Case> usage_cases() {
       {"config curvature.params matching nothing", [](CaseDir& c) {
          return train_with(c, kRunnable + "[curvature]\nat = end\nprobe = train:first:64\ntest_probe = none\nparams = conv*\n");
        }, 2, {"curvature.params 'conv*'", "matches no parameter"}},
+      {"config curvature.batch_sharpness not every:K", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\nbatch_sharpness = every:0\n");
+       }, 2, {"curvature.batch_sharpness 'every:0'", "every:K with K >= 1, or none"}},
+      {"config curvature.track = certified with more than lambda_max", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\ntrack = certified\n");
+       }, 2, {"curvature.track = certified", "top_k = 1", "trace = none"}},
+      {"config curvature.track = certified without full-batch training", [](CaseDir& c) {
+         return train_with(c, kRunnable + "[curvature]\nat = end\ntrack = certified\ntest_probe = none\ntrace = none\n"
+                                          "probe = train:all\n");
+       }, 2, {"curvature.track = certified", "full-batch training", "256 training examples"}},
       {"lrfind --rule unknown", [](CaseDir& c) { return lrfind(c, {"--rule", "median"}); },
        2, {"--rule 'median'", "smith, minimum, steep, valley"}},
       {"lrfind rule unknown in the config", [](CaseDir& c) { return lrfind(c, {"--set", "train.lrfind_rule=median"}); },

@@ -1,10 +1,13 @@
 #include "test_prelude.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+
+#include <nlohmann/json.hpp>
 
 #include "curvtrack/report/report_writer.hpp"
 #include "synthetic_runs.hpp"
@@ -264,4 +267,43 @@ TEST_CASE("a single arm gives a report that says there is nothing to compare", "
   auto result = write_report({scratch.path() / "only"}, options);
   CHECK(result.tables.empty());
   CHECK_THAT(slurp(scratch.path() / "out" / "report.md"), Contains("Nothing to compare"));
+}
+
+TEST_CASE("batch sharpness lines are drawn dashed beside lambda_max and are not probes", "[unit]") {
+  TempDir scratch;
+  const fs::path run = scratch.path() / "run";
+  write_synthetic_run(run, SyntheticRun{});
+  // Batch-sharpness lines (curvature.batch_sharpness = every:30) among the probes, in step order.
+  std::vector<nlohmann::json> lines;
+  {
+    std::ifstream in(run / "curvature.jsonl");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+    }
+  }
+  const std::size_t probes = lines.size();
+  for (std::int64_t step : {0, 30, 60, 90}) {
+    lines.push_back({{"step", step}, {"label", "batch_sharpness"}, {"lr", 0.1}, {"momentum", 0.0},
+                     {"batch_sharpness", {{"lambda_max", 40.0 + 0.5 * static_cast<double>(step)}, {"hvps", 3}}},
+                     {"hvps", 3}, {"seconds", 0.01}});
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const nlohmann::json& a, const nlohmann::json& b) { return a["step"] < b["step"]; });
+  {
+    std::ofstream out(run / "curvature.jsonl");
+    for (const auto& line : lines) out << line.dump() << "\n";
+  }
+  ReportOptions options;
+  options.out = scratch.path() / "out";
+  options.render = false;
+  write_report({run}, options);
+  const std::string data = slurp(scratch.path() / "out" / "figures" / "lambda_max.dat");
+  CHECK_THAT(data, Contains("batch sharpness, arm constant"));
+  for (const char* point : {"\"constant\" 0 0 40\n", "\"constant\" 0 0.3 55\n", "\"constant\" 0 0.9 85\n"}) {
+    CHECK_THAT(data, Contains(point));
+  }
+  CHECK_THAT(slurp(scratch.path() / "out" / "report.md"), Contains("own minibatch loss (dashed)"));
+  // Not probes: the probe trajectories keep one row per probe.
+  const std::string trajectories = slurp(scratch.path() / "out" / "tables" / "probe_trajectories.csv");
+  CHECK(static_cast<std::size_t>(count_of(trajectories, "\n")) == 1 + probes);
 }

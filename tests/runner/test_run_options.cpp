@@ -39,7 +39,9 @@ const std::map<std::string, std::string> kDocumentedDefaults = {
     {"curvature.test_hessian", "false"}, {"curvature.sharpness", "none"}, {"curvature.rho", "0.05"},
     {"curvature.eta", "0"}, {"curvature.epsilon", "1e-3"}, {"curvature.sharpness_steps", "10"},
     {"curvature.slices", "none"}, {"curvature.slice_points", "21"}, {"curvature.slice_radius", "1"},
-    {"curvature.slice_seed", "0"}, {"run.seed", "0"}, {"run.name", ""},
+    {"curvature.slice_seed", "0"}, {"curvature.track", "full"}, {"curvature.track_tol", "1e-3"},
+    {"curvature.track_steps", "8"}, {"curvature.batch_sharpness", "none"}, {"curvature.batch_sharpness_tol", "0.01"},
+    {"run.seed", "0"}, {"run.name", ""},
 };
 
 bool same_value(const std::string& a, const std::string& b) {
@@ -99,7 +101,9 @@ TEST_CASE("the probe record's settings keep their keys and types", "[unit]") {
                              {"block_top_k", 0}, {"top_k", 1}, {"bottom_k", 0}, {"trace", "hutchpp"}, {"trace_samples", 30},
                              {"esd_steps", 80}, {"esd_runs", 10}, {"tol", 1e-8}, {"max_hvps", 500},
                              {"warm_start", true}, {"bn_mode", "eval"}, {"batch_size", 1024}, {"seed", 0},
-                             {"sharpness", "none"}, {"slices", "none"}, {"slice_seed", 0}, {"test_hessian", false}};
+                             {"sharpness", "none"}, {"slices", "none"}, {"slice_seed", 0}, {"test_hessian", false},
+                             {"track", "full"}, {"track_tol", 1e-3}, {"track_steps", 8}, {"batch_sharpness_every", 0},
+                             {"batch_sharpness_tol", 0.01}};
   CHECK(settings.dump() == expected.dump());
 }
 

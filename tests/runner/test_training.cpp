@@ -1,9 +1,18 @@
 #include "test_prelude.hpp"
 
 #include <fstream>
+#include <functional>
 #include <sstream>
 
+#include <Eigen/Eigenvalues>
+#include <ATen/ATen.h>
+
 #include "curvtrack/core/errors.hpp"
+#include "curvtrack/curvature/curvature_operator.hpp"
+#include "curvtrack/data/dataset.hpp"
+#include "curvtrack/models/network.hpp"
+#include "curvtrack/train/checkpoint.hpp"
+#include "dense_reference.hpp"
 #include "curvtrack/core/signals.hpp"
 #include "curvtrack/runner/offline_probes.hpp"
 #include "curvtrack/runner/prepared_run.hpp"
@@ -76,13 +85,11 @@ TEST_CASE("probes are taken at exactly the declared points", "[unit]") {
   CHECK(record_steps(dir.path() / "run" / "curvature.jsonl") == std::vector<std::int64_t>{0, 18, 20, 40});
 }
 
-TEST_CASE("a run stopped by its time budget resumes to the same records as an uninterrupted one", "[unit]") {
+namespace {
+
+// Runs `run` whole and in two processes (the first stopped by its time budget): the same records.
+void check_resume_equals_whole(const std::vector<std::string>& run) {
   testing::TempDir dir;
-  std::vector<std::string> run = small_run(400);
-  run.push_back("curvature.at=every:100");
-  run.push_back("curvature.probe=train:first:64");
-  run.push_back("curvature.test_probe=none");
-  run.push_back("curvature.trace_samples=6");
   train_in(dir.path() / "whole", run);
 
   core::reset_signal_flags();
@@ -94,18 +101,105 @@ TEST_CASE("a run stopped by its time budget resumes to the same records as an un
   CHECK(rest.outcome.status == runs::RunStatus::kCompleted);
   CHECK(meta_of(dir.path() / "parts")["processes"] == 2);
   CHECK(testing::slurp(dir.path() / "parts" / "metrics.csv") == testing::slurp(dir.path() / "whole" / "metrics.csv"));
-  auto without_seconds = [](const std::filesystem::path& file) {
-    std::vector<nlohmann::json> records = runs::read_json_log(file);
-    for (auto& record : records) {
-      record.erase("seconds");
-      for (auto& [name, part] : record.items()) {
-        if (part.is_object()) part.erase("seconds");
-      }
+  // Wall times differ between processes; "seconds" is dropped at every depth.
+  std::function<void(nlohmann::json&)> drop_seconds = [&](nlohmann::json& part) {
+    if (part.is_object()) part.erase("seconds");
+    if (part.is_object() || part.is_array()) {
+      for (auto& item : part) drop_seconds(item);
     }
+  };
+  auto without_seconds = [&](const std::filesystem::path& file) {
+    std::vector<nlohmann::json> records = runs::read_json_log(file);
+    for (auto& record : records) drop_seconds(record);
     return records;
   };
   CHECK(without_seconds(dir.path() / "parts" / "curvature.jsonl") ==
         without_seconds(dir.path() / "whole" / "curvature.jsonl"));
+}
+
+// small_run trained full-batch, probed at every:K on the training step's own graph
+// (curvature.track = certified) and with batch sharpness every:B.
+std::vector<std::string> step_graph_run(std::int64_t steps, std::int64_t every, std::int64_t batch_every) {
+  std::vector<std::string> run = small_run(steps);
+  for (std::string setting : {"data.batch_size=512", "curvature.probe=train:all", "curvature.test_probe=none",
+                              "curvature.trace=none", "curvature.top_k=1", "curvature.track=certified"}) {
+    run.push_back(setting);
+  }
+  run.push_back("curvature.at=every:" + std::to_string(every));
+  run.push_back("curvature.batch_sharpness=every:" + std::to_string(batch_every));
+  return run;
+}
+
+// The weights of a run's checkpoint at `step`, flattened (float64).
+Eigen::VectorXd checkpoint_weights(const std::filesystem::path& run, std::int64_t step, at::ScalarType dtype) {
+  auto network = models::make_network("mlp:64-16-4:tanh", 0);
+  network->to(at::kCPU, dtype);
+  train::load_checkpoint(run / "checkpoints" / ("step-" + std::to_string(step) + ".pt"), *network, nullptr);
+  at::Tensor flat = curvature::flatten(network->parameters()).detach().to(at::kDouble).contiguous();
+  return Eigen::Map<const Eigen::VectorXd>(flat.data_ptr<double>(), flat.numel());
+}
+
+}  // namespace
+
+TEST_CASE("a run stopped by its time budget resumes to the same records as an uninterrupted one", "[unit]") {
+  std::vector<std::string> run = small_run(400);
+  run.push_back("curvature.at=every:100");
+  run.push_back("curvature.probe=train:first:64");
+  run.push_back("curvature.test_probe=none");
+  run.push_back("curvature.trace_samples=6");
+  check_resume_equals_whole(run);
+}
+
+TEST_CASE("probes and batch sharpness on the step's own graph resume to the same records", "[unit]") {
+  check_resume_equals_whole(step_graph_run(400, 10, 7));
+}
+
+TEST_CASE("training is bit-identical with and without probes on the step's own graph", "[unit]") {
+  testing::TempDir dir;
+  std::vector<std::string> plain = small_run(60);
+  plain.push_back("data.batch_size=512");
+  train_in(dir.path() / "plain", plain);
+  train_in(dir.path() / "probed", step_graph_run(60, 5, 3));
+  CHECK(testing::slurp(dir.path() / "probed" / "metrics.csv") == testing::slurp(dir.path() / "plain" / "metrics.csv"));
+  for (std::int64_t step : {20, 40, 60}) {
+    INFO("step " << step);
+    CHECK(checkpoint_weights(dir.path() / "probed", step, at::kFloat) ==
+          checkpoint_weights(dir.path() / "plain", step, at::kFloat));
+  }
+  std::int64_t tracked = 0, batch = 0;
+  for (const auto& record : runs::read_curvature_records(dir.path() / "probed" / "curvature.jsonl")) {
+    if (record.batch_sharpness) ++batch;
+    if (record.certificate && record.certificate->passed) ++tracked;
+  }
+  CHECK(batch == 20);     // steps 0, 3, ..., 57
+  CHECK(tracked >= 5);    // most of the 12 probes before the end pass their certificate
+}
+
+TEST_CASE("certified probes on the step's graph are within their bound of the dense float64 lambda_max", "[unit]") {
+  testing::TempDir dir;
+  train_in(dir.path() / "run", step_graph_run(60, 5, 1000));
+  data::Dataset train = data::load_dataset(data::parse_dataset_spec("gmm:512:4:8:1"), data::Split::kTrain);
+  int certified = 0;
+  for (const auto& record : runs::read_curvature_records(dir.path() / "run" / "curvature.jsonl")) {
+    if (record.step == 0 || record.step % 20 != 0 || !record.top) continue;  // checkpoints at 20, 40, 60
+    auto network = models::make_network("mlp:64-16-4:tanh", 0);
+    network->to(at::kCPU, at::kDouble);
+    train::load_checkpoint(dir.path() / "run" / "checkpoints" / ("step-" + std::to_string(record.step) + ".pt"),
+                           *network, nullptr);
+    at::Tensor inputs = train.images.to(at::kDouble);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> dense(
+        testing::row_by_row_hessian(*network, inputs, train.labels), Eigen::EigenvaluesOnly);
+    const double lambda_max = dense.eigenvalues().maxCoeff();
+    const double value = record.top->values.at(0);
+    INFO("step " << record.step << ": recorded " << value << ", dense " << lambda_max);
+    CHECK(std::abs(value - lambda_max) <= 1e-3 * lambda_max);
+    if (record.certificate && record.certificate->passed) {
+      ++certified;
+      // float32 products: the bound holds up to their rounding.
+      CHECK(std::abs(value - lambda_max) <= record.certificate->bound + 1e-5 * lambda_max);
+    }
+  }
+  CHECK(certified >= 1);
 }
 
 TEST_CASE("a run that fails while training is marked failed in meta.json with its error", "[unit]") {

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <random>
 
 #include "curvtrack/core/errors.hpp"
 #include "curvtrack/core/shares.hpp"
+#include "curvtrack/core/text.hpp"
 #include "curvtrack/curvature/block_measures.hpp"
 #include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/curvature/subspace.hpp"
@@ -15,6 +17,7 @@
 #include "curvtrack/curvature/sharpness.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
 #include "curvtrack/linalg/eigen_solver.hpp"
+#include "curvtrack/linalg/random_vectors.hpp"
 #include "curvtrack/linalg/slq.hpp"
 #include "curvtrack/linalg/trace.hpp"
 
@@ -23,8 +26,29 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Lanczos steps of a certified attempt without a previous Ritz vector (a cold start).
+constexpr int kColdSteps = 60;
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// A record's opening: where it was taken.
+runs::CurvatureRecord record_at(const StepContext& context, const std::string& label) {
+  runs::CurvatureRecord record;
+  record.step = context.step;
+  record.label = label;
+  record.lr = context.lr;
+  record.momentum = context.momentum;
+  return record;
+}
+
+// What a probe was measured with: the options, the examples and the products' precision.
+nlohmann::json measured_with(const nlohmann::json& options, std::int64_t examples, bool float64) {
+  nlohmann::json settings = options;
+  settings["probe_examples"] = examples;
+  settings["dtype"] = float64 ? "float64" : "float32";
+  return settings;
 }
 
 // Loss and accuracy of the network as it is on a dataset.
@@ -118,6 +142,34 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
   bindings.add("curvature.slice_points", slice_points, "grid points per slice axis", Recorded::kNo);
   bindings.add("curvature.slice_radius", slice_radius, "slice extent", Recorded::kNo);
   bindings.add("curvature.slice_seed", slice_seed, "seed of the random slice directions (keep it equal across a study)");
+  static const core::NamedValues<TrackMode> track_names = {{TrackMode::kFull, "full"},
+                                                           {TrackMode::kCertified, "certified"}};
+  bindings.add("curvature.track", track,
+               "lambda_max at the probe points: full (warm-started solve on the probe copy) or certified (a few "
+               "Lanczos steps on the training step's own graph, accepted by a true-residual certificate, else full)",
+               track_names);
+  bindings.add("curvature.track_tol", track_tol, "certificate of certified tracking: residual <= tol |lambda|");
+  bindings.add("curvature.track_steps", track_steps, "Lanczos steps (HVPs) of one certified attempt");
+  core::OptionBinding batch{"curvature.batch_sharpness", "text",
+                            "lambda_max of the step's own minibatch loss every K steps, on the step's graph: every:K or none",
+                            {}, {}, {}, {}, {}};
+  batch.parse = [this](const std::string& text) { batch_sharpness_every = parse_batch_sharpness(text); };
+  batch.format = [this] {
+    return batch_sharpness_every == 0 ? std::string("none") : "every:" + std::to_string(batch_sharpness_every);
+  };
+  batch.record = [this](nlohmann::json& out) { out["batch_sharpness_every"] = batch_sharpness_every; };
+  bindings.add_custom(std::move(batch));
+  bindings.add("curvature.batch_sharpness_tol", batch_sharpness_tol,
+               "batch sharpness certificate and fallback solve: residual <= tol |lambda|");
+}
+
+std::int64_t parse_batch_sharpness(const std::string& text) {
+  if (text == "none") return 0;
+  if (text.rfind("every:", 0) == 0) {
+    std::int64_t every = core::parse_int(text.substr(6), "curvature.batch_sharpness");
+    if (every >= 1) return every;
+  }
+  throw core::UsageError("curvature.batch_sharpness '" + text + "' must be every:K with K >= 1, or none");
 }
 
 void ProbeOptions::check() const {
@@ -134,6 +186,16 @@ void ProbeOptions::check() const {
   require(batch_size > 0, "curvature.batch_size must be >= 1");
   require(slices == SliceSet::kNone || slice_points >= 3, "curvature.slice_points must be >= 3");
   require(!eigen_slices || top_k >= 1, "curvature.slices along eigenvectors needs curvature.top_k >= 1");
+  require(track_tol > 0 && track_tol < 1, "curvature.track_tol must be in (0, 1)");
+  require(track_steps >= 1, "curvature.track_steps must be >= 1");
+  require(batch_sharpness_tol > 0 && batch_sharpness_tol < 1, "curvature.batch_sharpness_tol must be in (0, 1)");
+  require(track == TrackMode::kFull ||
+              (top_k == 1 && bottom_k == 0 && trace == linalg::TraceMethod::kNone && esd_steps == 0 &&
+               blocks == BlockMode::kNone && !test_hessian && sharpness == SharpnessSet::kNone &&
+               slices == SliceSet::kNone && matrix == OperatorKind::kHessian),
+          "curvature.track = certified measures lambda_max of the Hessian only: it needs top_k = 1, bottom_k = 0, "
+          "trace = none, esd = none, blocks = none, test_hessian = false, sharpness = none, slices = none, "
+          "matrix = hessian");
 }
 
 nlohmann::json ProbeOptions::to_json() const {
@@ -174,14 +236,9 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
   }
   network.set_training(batch_norm && !eval_mode);
 
-  runs::CurvatureRecord record;
-  record.step = context.step;
-  record.label = context.label;
-  record.lr = context.lr;
-  record.momentum = context.momentum;
-  record.settings = options_.to_json();
-  record.settings["probe_examples"] = train_probe_.images.size(0);
-  record.settings["dtype"] = tensor_options.dtype() == at::kDouble ? "float64" : "float32";
+  runs::CurvatureRecord record = record_at(context, context.label);
+  record.settings =
+      measured_with(options_.to_json(), train_probe_.images.size(0), tensor_options.dtype() == at::kDouble);
   record.settings["batch_norm"] = batch_norm ? batch_norm_mode_names().name(options_.bn_mode) : "none in model";
   const OperatorOptions operator_choice = operator_options(network);
   const models::Loss loss = operator_choice.loss;
@@ -252,6 +309,10 @@ SpectrumRequest CurvatureProbe::request(std::uint64_t seed) const {
 }
 
 void CurvatureProbe::split_products(int rank, int ranks, std::function<void(at::Tensor&)> sum) {
+  if (ranks > 1 && (options_.track == TrackMode::kCertified || options_.batch_sharpness_every > 0)) {
+    throw core::UsageError("curvature.track = certified and curvature.batch_sharpness measure on the training step's "
+                           "own graph, which needs one rank (this run has " + std::to_string(ranks) + ")");
+  }
   rank_ = rank;
   ranks_ = ranks;
   sum_over_ranks_ = ranks > 1 ? std::move(sum) : nullptr;
@@ -337,23 +398,111 @@ void CurvatureProbe::measure_slices(models::Network& network, runs::CurvatureRec
   }
 }
 
-std::vector<at::Tensor> CurvatureProbe::state() const {
-  if (previous_top_.empty()) return {};
-  at::Tensor vectors = at::empty({static_cast<std::int64_t>(previous_top_.size()), previous_top_.front().size()}, at::kDouble);
-  for (std::size_t i = 0; i < previous_top_.size(); ++i) {
-    std::copy(previous_top_[i].data(), previous_top_[i].data() + previous_top_[i].size(),
-              vectors.data_ptr<double>() + i * static_cast<std::size_t>(previous_top_[i].size()));
+namespace {
+
+at::Tensor rows_tensor(const std::vector<Eigen::VectorXd>& rows) {
+  if (rows.empty()) return at::empty({0, 0}, at::kDouble);
+  at::Tensor vectors = at::empty({static_cast<std::int64_t>(rows.size()), rows.front().size()}, at::kDouble);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::copy(rows[i].data(), rows[i].data() + rows[i].size(),
+              vectors.data_ptr<double>() + i * static_cast<std::size_t>(rows[i].size()));
   }
-  return {vectors};
+  return vectors;
+}
+
+std::vector<Eigen::VectorXd> tensor_rows(const at::Tensor& tensor) {
+  std::vector<Eigen::VectorXd> rows;
+  if (tensor.dim() != 2) return rows;
+  at::Tensor vectors = tensor.to(at::kDouble).contiguous();
+  for (std::int64_t i = 0; i < vectors.size(0); ++i) {
+    rows.push_back(Eigen::Map<const Eigen::VectorXd>(vectors[i].data_ptr<double>(), vectors.size(1)));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<at::Tensor> CurvatureProbe::state() const {
+  if (previous_top_.empty() && !previous_batch_top_) return {};
+  std::vector<at::Tensor> out = {rows_tensor(previous_top_)};
+  if (previous_batch_top_) out.push_back(rows_tensor({*previous_batch_top_}));
+  return out;
 }
 
 void CurvatureProbe::load_state(const std::vector<at::Tensor>& state) {
   previous_top_.clear();
+  previous_batch_top_.reset();
   if (state.empty()) return;
-  at::Tensor vectors = state.front().to(at::kDouble).contiguous();
-  for (std::int64_t i = 0; i < vectors.size(0); ++i) {
-    previous_top_.push_back(Eigen::Map<const Eigen::VectorXd>(vectors[i].data_ptr<double>(), vectors.size(1)));
+  previous_top_ = tensor_rows(state.front());
+  if (state.size() >= 2) {
+    std::vector<Eigen::VectorXd> batch = tensor_rows(state[1]);
+    if (!batch.empty()) previous_batch_top_ = batch.front();
   }
+}
+
+std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGraphOperator& op,
+                                                                   models::Network& network,
+                                                                   const StepContext& context,
+                                                                   const runs::SetLoss& batch,
+                                                                   runs::CertificateRecord& certificate) {
+  auto start = Clock::now();
+  const bool warm = !previous_top_.empty() && previous_top_.front().size() == op.rows();
+  // Without a previous Ritz vector (the first probe) the attempt starts from a seeded random
+  // vector with a cold solve's step budget.
+  const TrackSettings settings{options_.track_tol, warm ? options_.track_steps : std::max(options_.track_steps, kColdSteps)};
+  Eigen::VectorXd start_vector;
+  if (warm) {
+    start_vector = previous_top_.front();
+  } else {
+    std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(context.step));
+    start_vector = linalg::gaussian(op.rows(), rng);
+  }
+  TrackAttempt attempt = certified_attempt(op, start_vector, warm, settings);
+  if (!attempt.certificate.passed && warm) {
+    // Still on the step's graph: Lanczos again from the attempt's Ritz vector, with the cold budget.
+    const std::int64_t spent = attempt.certificate.hvps;
+    attempt = certified_attempt(op, attempt.ritz.vector, true, {options_.track_tol, kColdSteps});
+    attempt.certificate.hvps += spent;
+    attempt.ritz.steps += static_cast<int>(spent);
+  }
+  certificate = attempt.certificate;
+  if (!attempt.certificate.passed) {
+    certificate.fell_back = true;
+    return std::nullopt;
+  }
+  runs::CurvatureRecord record = record_at(context, context.label);
+  record.settings = measured_with(options_.to_json(), batch.examples, op.dtype() == at::kDouble);
+  record.settings["graph"] = "the training step's own graph (the probe set is the step's batch)";
+  record.settings["batch_norm"] = "none in model";
+  record.train_probe = batch;
+  record.weight_norm = weight_norms(network);
+  record.gradient_norm = op.gradient().norm();
+  record.top = certified_eigen_record(attempt, seconds_since(start));
+  Eigen::MatrixXd vectors = attempt.ritz.vector;
+  record.subspace = subspace_record(vectors, op.gradient(), previous_top_);
+  previous_top_ = {attempt.ritz.vector};
+  record.stability = stability_record(context, attempt.ritz.value);
+  record.certificate = certificate;
+  record.hvps = op.products();
+  record.seconds = seconds_since(start);
+  return record;
+}
+
+runs::CurvatureRecord CurvatureProbe::batch_sharpness(const StepGraphOperator& op, const StepContext& context,
+                                                      double batch_loss, std::int64_t examples) {
+  const TrackSettings settings{options_.batch_sharpness_tol, options_.track_steps};
+  // Its own seed stream: seed + step + 5 (probes use seed + step + 0..4).
+  BatchSharpness found = curvature::batch_sharpness(op, previous_batch_top_, settings, options_.max_hvps,
+                                                    options_.seed + static_cast<std::uint64_t>(context.step) + 5);
+  previous_batch_top_ = found.vector;
+  runs::CurvatureRecord record = record_at(context, "batch_sharpness");
+  found.record.examples = examples;
+  found.record.batch_loss = batch_loss;
+  found.record.lr_times_lambda_max = context.lr * found.record.lambda_max;
+  record.hvps = found.record.hvps;
+  record.seconds = found.record.seconds;
+  record.batch_sharpness = std::move(found.record);
+  return record;
 }
 
 }  // namespace curvtrack::curvature

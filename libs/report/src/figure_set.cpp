@@ -25,6 +25,27 @@ Series probe_series(const std::vector<const LoadedRun*>& runs, const std::string
   return series;
 }
 
+// lambda_max of each recorded step's own minibatch (curvature.batch_sharpness); empty curves when none.
+Series batch_sharpness_series(const std::vector<const LoadedRun*>& runs) {
+  Series series;
+  series.name = "batch sharpness";
+  series.dash = 2;
+  for (const LoadedRun* run : runs) {
+    RunCurve curve{run->arm, run->seed, usable_for_comparison(*run), {}};
+    for (const auto& record : run->curvature) {
+      if (!record.batch_sharpness || run->total_steps <= 0) continue;
+      curve.points.emplace_back(static_cast<double>(record.step) / static_cast<double>(run->total_steps),
+                                record.batch_sharpness->lambda_max);
+    }
+    series.curves.push_back(std::move(curve));
+  }
+  return series;
+}
+
+bool has_points(const Series& series) {
+  return std::any_of(series.curves.begin(), series.curves.end(), [](const RunCurve& c) { return !c.points.empty(); });
+}
+
 Series metrics_series(const std::vector<const LoadedRun*>& runs, const std::string& name, const char* column,
                       int dash = 1, bool y2 = false, bool seed_lines = true) {
   Series series;
@@ -166,9 +187,17 @@ std::vector<Figure> build_figures(const std::vector<const LoadedRun*>& runs, con
   std::vector<Figure> figures;
   const std::string band = " Per arm: mean over completed seeds (line) with the min-max band; each run faint.";
   {
+    std::vector<Series> series = {probe_series(runs, "λmax", &ProbeMeasures::lambda_max)};
+    Series batch = batch_sharpness_series(runs);
+    const bool with_batch = has_points(batch);
+    if (with_batch) series.push_back(std::move(batch));
     Figure f = trajectory_figure("lambda_max", "Largest Hessian eigenvalue λmax along training",
-                                 "λmax (top Hessian eigenvalue on the probe set) against the fraction of training." + band,
-                                 "λmax", arms, {probe_series(runs, "λmax", &ProbeMeasures::lambda_max)});
+                                 "λmax (top Hessian eigenvalue on the probe set) against the fraction of training" +
+                                     std::string(with_batch ? " (solid); batch sharpness, λmax of each recorded step's "
+                                                              "own minibatch loss (dashed)."
+                                                            : ".") +
+                                     band,
+                                 "λmax", arms, std::move(series));
     f.log_y = all_positive_wide(f);
     figures.push_back(std::move(f));
   }

@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 #include "curvtrack/core/atomic_file.hpp"
@@ -60,14 +61,37 @@ RunProbe::RunProbe(const PreparedRun& prepared, const RunResources& resources) :
   probe_network_->to(resources.network->parameters().front().device(),
                      tracking.dtype == runner::Precision::kFloat64 ? at::kDouble : at::kFloat);
 
+  track_ = measures.track;
+  batch_sharpness_every_ = measures.batch_sharpness_every;
+  if (track_ == curvature::TrackMode::kCertified) {
+    if (tracking.test_probe != "none") {
+      throw core::UsageError("curvature.track = certified needs curvature.test_probe = none (it measures lambda_max only)");
+    }
+    check_step_graph_tracking(prepared);
+  }
   listing_ = "# curvature.probe = " + tracking.probe + "\n";
   for (std::int64_t index : indices) listing_ += std::to_string(index) + "\n";
 }
 
-void RunProbe::write_listing(const runs::RunDirectory& run) const { core::write_file_atomically(run.probe(), listing_); }
+void RunProbe::check_step_graph_tracking(const PreparedRun& prepared) const {
+  const data::ProbeSpec spec = data::parse_probe_spec(prepared.options.curvature.probe);
+  const std::int64_t n = resources_.train.images.size(0);
+  std::vector<std::int64_t> indices = data::probe_indices(spec, n);
+  std::sort(indices.begin(), indices.end());
+  bool every_example = spec.split == data::Split::kTrain && static_cast<std::int64_t>(indices.size()) == n;
+  for (std::int64_t i = 0; every_example && i < n; ++i) every_example = indices[static_cast<std::size_t>(i)] == i;
+  const auto& loop = resources_.trainer;
+  const bool full_batch = loop.batches.batch_size >= n;
+  const bool augmented = loop.augmentation.random_crop || loop.augmentation.horizontal_flip;
+  if (!every_example || !full_batch || augmented || resources_.network->has_batch_norm()) {
+    throw core::UsageError(
+        "curvature.track = certified measures on the training step's own graph: it needs full-batch training "
+        "(data.batch_size >= the " + std::to_string(n) + " training examples), curvature.probe covering every "
+        "training example (e.g. train:all), no augmentation and no BatchNorm");
+  }
+}
 
-runs::CurvatureRecord RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
-  copy_weights(network, *probe_network_);
+curvature::StepContext RunProbe::context_at(std::int64_t step, const std::string& label) const {
   const auto& schedule = *resources_.schedule;
   schedules::ScheduleValue value = schedule.at(std::min(step, schedule.total_steps() - 1));
   curvature::StepContext context;
@@ -77,7 +101,39 @@ runs::CurvatureRecord RunProbe::measure(std::int64_t step, const std::string& la
   context.momentum = value.momentum.value_or(0.0);
   context.stability_limit = resources_.optimizer->stability_limit(context.momentum);
   context.optimizer = resources_.optimizer->describe();
-  return probe_->measure(*probe_network_, context);
+  return context;
+}
+
+bool RunProbe::on_step_graph(std::int64_t step) const {
+  return track_ == curvature::TrackMode::kCertified && step < resources_.schedule->total_steps();
+}
+
+bool RunProbe::batch_sharpness_due(std::int64_t step) const {
+  return batch_sharpness_every_ > 0 && step % batch_sharpness_every_ == 0 && step < resources_.schedule->total_steps();
+}
+
+runs::CurvatureRecord RunProbe::measure_on_step(std::int64_t step, const std::string& label, models::Network& network,
+                                                const curvature::StepGraphOperator& op, const runs::SetLoss& batch) {
+  runs::CertificateRecord certificate;
+  std::optional<runs::CurvatureRecord> tracked =
+      probe_->track_on_step(op, network, context_at(step, label), batch, certificate);
+  if (tracked) return *tracked;
+  runs::CurvatureRecord full = measure(step, label, network);
+  full.certificate = certificate;
+  full.hvps = full.hvps.value_or(0) + certificate.hvps;
+  return full;
+}
+
+runs::CurvatureRecord RunProbe::batch_sharpness(std::int64_t step, const curvature::StepGraphOperator& op,
+                                                double batch_loss, std::int64_t examples) {
+  return probe_->batch_sharpness(op, context_at(step, "batch_sharpness"), batch_loss, examples);
+}
+
+void RunProbe::write_listing(const runs::RunDirectory& run) const { core::write_file_atomically(run.probe(), listing_); }
+
+runs::CurvatureRecord RunProbe::measure(std::int64_t step, const std::string& label, models::Network& network) {
+  copy_weights(network, *probe_network_);
+  return probe_->measure(*probe_network_, context_at(step, label));
 }
 
 ProbeCallback::ProbeCallback(std::unique_ptr<RunProbe> probe, const runs::RunDirectory& run,
@@ -92,7 +148,13 @@ void ProbeCallback::before_step(std::int64_t step, models::Network& network, con
   if (point == points.end()) return;
   auto start = std::chrono::steady_clock::now();
   runs::CurvatureRecord record;
-  if (finite_weights(network)) {
+  const bool finite = finite_weights(network);
+  if (finite && probe_->on_step_graph(step)) {
+    pending_label_ = point->label;  // measured by step_gradient, on the step's own graph
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return;
+  }
+  if (finite) {
     record = probe_->measure(step, point->label, network);
   } else {
     record.step = step;
@@ -101,6 +163,26 @@ void ProbeCallback::before_step(std::int64_t step, models::Network& network, con
   }
   log_.append(record.to_json());
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+bool ProbeCallback::wants_step_graph(std::int64_t step) const {
+  return pending_label_.has_value() || probe_->batch_sharpness_due(step);
+}
+
+std::vector<at::Tensor> ProbeCallback::step_gradient(std::int64_t step, models::Network& network, const at::Tensor& loss,
+                                                     double accuracy, std::int64_t examples) {
+  auto start = std::chrono::steady_clock::now();
+  curvature::StepGraphOperator op(network.parameters(), loss);
+  const double batch_loss = loss.item<double>();
+  if (pending_label_) {
+    runs::SetLoss batch{batch_loss, accuracy, examples};
+    log_.append(probe_->measure_on_step(step, *pending_label_, network, op, batch).to_json());
+    pending_label_.reset();
+  }
+  if (probe_->batch_sharpness_due(step)) log_.append(probe_->batch_sharpness(step, op, batch_loss, examples).to_json());
+  std::vector<at::Tensor> gradient = op.detached_gradient();
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return gradient;
 }
 
 void ProbeCallback::on_end(std::int64_t step, runs::RunStatus status) {

@@ -32,6 +32,35 @@ EigenRecord eigen_from(const FieldReader& in) {
   return out;
 }
 
+CertificateRecord certificate_from(const FieldReader& in) {
+  CertificateRecord out;
+  out.checked = in.value_or<std::string>("checked", "");
+  out.value = in.value_or<double>("value", 0);
+  out.residual = in.value_or<double>("residual", 0);
+  out.bound = in.value_or<double>("bound", 0);
+  out.relative_bound = in.value_or<double>("relative_bound", 0);
+  out.tol = in.value_or<double>("tol", 0);
+  out.passed = in.value_or<bool>("passed", false);
+  out.fell_back = in.value_or<bool>("fell_back", false);
+  out.warm_started = in.value_or<bool>("warm_started", false);
+  out.hvps = in.value_or<std::int64_t>("hvps", 0);
+  out.products = in.value_or<std::string>("products", "");
+  return out;
+}
+
+BatchSharpnessRecord batch_sharpness_from(const FieldReader& in) {
+  BatchSharpnessRecord out;
+  out.lambda_max = in.value_or<double>("lambda_max", 0);
+  out.lr_times_lambda_max = in.value_or<double>("lr_times_lambda_max", 0);
+  out.examples = in.value_or<std::int64_t>("examples", 0);
+  out.batch_loss = in.value_or<double>("batch_loss", 0);
+  if (auto part = in.object("certificate")) out.certificate = certificate_from(*part);
+  out.hvps = in.value_or<std::int64_t>("hvps", 0);
+  if (auto part = in.object("fallback")) out.fallback = eigen_from(*part);
+  out.seconds = in.value_or<double>("seconds", 0);
+  return out;
+}
+
 TraceRecord trace_from(const FieldReader& in) {
   TraceRecord out;
   out.method = in.value_or<std::string>("method", "");
@@ -180,6 +209,21 @@ nlohmann::json SubspaceRecord::to_json() const {
   return out;
 }
 
+nlohmann::json CertificateRecord::to_json() const {
+  return {{"checked", checked},   {"value", value}, {"residual", residual}, {"bound", bound},
+          {"relative_bound", relative_bound}, {"tol", tol}, {"passed", passed}, {"fell_back", fell_back},
+          {"warm_started", warm_started}, {"hvps", hvps}, {"products", products}};
+}
+
+nlohmann::json BatchSharpnessRecord::to_json() const {
+  nlohmann::json out = {{"lambda_max", lambda_max}, {"lr_times_lambda_max", lr_times_lambda_max},
+                        {"examples", examples},     {"batch_loss", batch_loss},
+                        {"certificate", certificate.to_json()}, {"hvps", hvps}};
+  put_record(out, "fallback", fallback);
+  out["seconds"] = seconds;
+  return out;
+}
+
 nlohmann::json ProbeDrawsRecord::to_json() const {
   return {{"draws", draws}, {"examples", examples}, {"seeds", seeds}, {"values", values},
           {"converged", converged}, {"mean", mean}, {"sd", sd}, {"min", min}, {"max", max},
@@ -312,6 +356,8 @@ nlohmann::json CurvatureRecord::to_json() const {
   put_record(out, "test_hessian", test_hessian);
   if (!blocks.empty()) out["blocks"] = blocks_json(blocks);
   put_record(out, "subspace", subspace);
+  put_record(out, "certificate", certificate);
+  put_record(out, "batch_sharpness", batch_sharpness);
   put_record(out, "probe_draws", probe_draws);
   if (has_sharpness) {
     out["sharpness"] = nlohmann::json::object();
@@ -380,6 +426,8 @@ CurvatureRecord CurvatureRecord::from_json(const nlohmann::json& json, const std
   }
   record.blocks = blocks_from_json(json, where);
   record.subspace = subspace_from_json(json, where);
+  if (auto part = in.object("certificate")) record.certificate = certificate_from(*part);
+  if (auto part = in.object("batch_sharpness")) record.batch_sharpness = batch_sharpness_from(*part);
   record.probe_draws = probe_draws_from_json(json, where);
   if (auto part = in.object("sharpness")) {
     record.has_sharpness = true;

@@ -146,11 +146,20 @@ class Loop {
                             {"momentum", momentum},
                             {"weight_norm", weight_norm}};
     if (evaluate_now) add_evaluation(row);
+    GradientHook gradient;
+    for (Callback* callback : callbacks_) {
+      if (options_.parallel.active() || !callback->wants_step_graph(step)) continue;
+      gradient = [this, callback, step](const at::Tensor& loss, double accuracy, std::int64_t examples) {
+        return callback->step_gradient(step, setup_.network, loss, accuracy, examples);
+      };
+      break;
+    }
     StepResult result = options_.parallel.active()
                             ? train_step_shared(setup_.network, setup_.optimizer, inputs, labels,
                                                 static_cast<std::int64_t>(batch.size()), options_.parallel, value.lr, momentum,
                                                 options_.loss)
-                            : train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum, options_.loss);
+                            : train_step(setup_.network, setup_.optimizer, inputs, labels, value.lr, momentum, options_.loss,
+                                         gradient);
     row["train_loss"] = result.loss;
     row["train_accuracy"] = result.accuracy;
     row["grad_norm"] = result.gradient_norm;

@@ -17,6 +17,8 @@
 #include "curvtrack/curvature/curvature_operator.hpp"
 #include "curvtrack/curvature/parameter_blocks.hpp"
 #include "curvtrack/curvature/spectrum.hpp"
+#include "curvtrack/curvature/step_graph.hpp"
+#include "curvtrack/curvature/tracking.hpp"
 #include "curvtrack/linalg/trace.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/models/network.hpp"
@@ -30,6 +32,10 @@ enum class BatchNormMode { kEval, kTrain };
 enum class SharpnessSet { kNone, kAdaptive, kEpsilon, kBoth };
 /// Which loss slices a probe takes: filter-normalised random directions, the top eigenvector.
 enum class SliceSet { kNone, kRandom, kEigen, kBoth };
+/// How lambda_max is found at the probe points: full (a warm-started eigen-solve on the probe
+/// copy) or certified (a few Lanczos steps on the training step's own graph, accepted by a
+/// true-residual certificate, else the full solve).
+enum class TrackMode { kFull, kCertified };
 
 /// What a probe measures and with which budget ([curvature] section). bind() declares every
 /// key: the field initialisers are the only defaults, the bindings the only choices.
@@ -61,6 +67,11 @@ struct ProbeOptions {
   int slice_points = 21;              ///< grid points per slice axis
   double slice_radius = 1.0;          ///< slice extent (filter-normalised units; eigen: parameter units)
   std::uint64_t slice_seed = 0;       ///< the same random directions for every run of a study
+  TrackMode track = TrackMode::kFull;  ///< how lambda_max is found at the probe points
+  double track_tol = 1e-3;            ///< certificate: residual <= track_tol * |lambda|
+  int track_steps = 8;                ///< Lanczos steps of one certified attempt (from a previous Ritz vector)
+  std::int64_t batch_sharpness_every = 0;  ///< lambda_max of the step's minibatch every K steps (0: never)
+  double batch_sharpness_tol = 1e-2;  ///< its certificate (and fallback solve): residual <= tol * |lambda|
 
   /// The loss probed: `loss` if set, else the training loss.
   models::Loss resolve_loss(models::Loss training) const { return loss.value_or(training); }
@@ -74,6 +85,9 @@ struct ProbeOptions {
 
 /// Spellings of the BatchNorm modes in configs and records.
 const core::NamedValues<BatchNormMode>& batch_norm_mode_names();
+
+/// "every:K" -> K (K >= 1), "none" -> 0; anything else is a UsageError naming curvature.batch_sharpness.
+std::int64_t parse_batch_sharpness(const std::string& text);
 
 /// The optimizer facts a stability ratio needs at the probed step.
 struct StepContext {
@@ -94,7 +108,20 @@ class CurvatureProbe {
   /// probe set in eval mode) and returns the record. Modifies only BatchNorm buffers.
   runs::CurvatureRecord measure(models::Network& network, const StepContext& context);
 
-  /// Eigenvectors kept for the next warm start (for checkpoints), one tensor [k, n] or none.
+  /// curvature.track = certified: lambda_max by a certified attempt on the training step's own
+  /// graph `op` (the probe set is that step's batch, whose loss and accuracy are `batch`). The
+  /// record when the certificate passed; otherwise none, with the failed certificate in
+  /// `certificate`, for the caller's full probe. The first attempt starts cold (seeded).
+  std::optional<runs::CurvatureRecord> track_on_step(const StepGraphOperator& op, models::Network& network,
+                                                     const StepContext& context, const runs::SetLoss& batch,
+                                                     runs::CertificateRecord& certificate);
+  /// Batch sharpness: lambda_max of the step's own minibatch loss on its graph `op`, as a
+  /// curvature.jsonl line labelled "batch_sharpness".
+  runs::CurvatureRecord batch_sharpness(const StepGraphOperator& op, const StepContext& context, double batch_loss,
+                                        std::int64_t examples);
+
+  /// Vectors kept for the next warm starts (for checkpoints): the eigenvectors [k, n] (maybe
+  /// [0, 0]) and, once batch sharpness was measured, its vector [1, n]; or none.
   std::vector<at::Tensor> state() const;
   /// Restores state() output.
   void load_state(const std::vector<at::Tensor>& state);
@@ -120,6 +147,7 @@ class CurvatureProbe {
   data::Dataset train_probe_;
   data::Dataset test_probe_;
   std::vector<Eigen::VectorXd> previous_top_;
+  std::optional<Eigen::VectorXd> previous_batch_top_;
   int rank_ = 0;
   int ranks_ = 1;
   std::function<void(at::Tensor&)> sum_over_ranks_;

@@ -26,6 +26,17 @@ class RunProbe {
   void write_listing(const runs::RunDirectory& run) const;
   /// Measures `network` as it is at `step` and returns the record.
   runs::CurvatureRecord measure(std::int64_t step, const std::string& label, models::Network& network);
+  /// Measures on update `step`'s own graph `op` (curvature.track = certified): a certified
+  /// attempt, else the full probe of `network`, with the certificate in the record either way.
+  runs::CurvatureRecord measure_on_step(std::int64_t step, const std::string& label, models::Network& network,
+                                        const curvature::StepGraphOperator& op, const runs::SetLoss& batch);
+  /// Batch sharpness of update `step` on its graph `op`.
+  runs::CurvatureRecord batch_sharpness(std::int64_t step, const curvature::StepGraphOperator& op, double batch_loss,
+                                        std::int64_t examples);
+  /// Whether the probe point at `step` is measured on the training step's graph.
+  bool on_step_graph(std::int64_t step) const;
+  /// Whether batch sharpness is measured at update `step`.
+  bool batch_sharpness_due(std::int64_t step) const;
   /// The configured probe points.
   const std::vector<curvature::ProbePoint>& points() const { return points_; }
   /// Warm-start state, for checkpoints.
@@ -33,8 +44,14 @@ class RunProbe {
   const curvature::CurvatureProbe& probe() const { return *probe_; }
 
  private:
+  curvature::StepContext context_at(std::int64_t step, const std::string& label) const;
+  // Throws core::UsageError unless the probe set is every training example, each step's batch.
+  void check_step_graph_tracking(const PreparedRun& prepared) const;
+
   const RunResources& resources_;
   std::unique_ptr<curvature::CurvatureProbe> probe_;
+  curvature::TrackMode track_ = curvature::TrackMode::kFull;
+  std::int64_t batch_sharpness_every_ = 0;
   std::unique_ptr<models::Network> probe_network_;  // a copy in the probe dtype
   std::vector<curvature::ProbePoint> points_;
   std::string listing_;
@@ -47,6 +64,9 @@ class ProbeCallback : public train::Callback {
   ProbeCallback(std::unique_ptr<RunProbe> probe, const runs::RunDirectory& run, std::optional<std::int64_t> resume_step);
   void before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue& value) override;
   void on_end(std::int64_t step, runs::RunStatus status) override;
+  bool wants_step_graph(std::int64_t step) const override;
+  std::vector<at::Tensor> step_gradient(std::int64_t step, models::Network& network, const at::Tensor& loss,
+                                        double accuracy, std::int64_t examples) override;
   double seconds() const override { return seconds_; }
   std::vector<at::Tensor> state() const override { return probe_->probe().state(); }
   void load_state(const std::vector<at::Tensor>& state) override { probe_->probe().load_state(state); }
@@ -55,6 +75,7 @@ class ProbeCallback : public train::Callback {
   std::unique_ptr<RunProbe> probe_;
   runs::JsonLog log_;
   double seconds_ = 0;
+  std::optional<std::string> pending_label_;  // the probe point of the coming step, measured on its graph
 };
 
 

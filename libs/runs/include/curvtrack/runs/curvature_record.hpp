@@ -179,6 +179,36 @@ struct Slice2dRecord {
   nlohmann::json to_json() const;
 };
 
+/// The certificate of a lambda_max found by a few warm Lanczos steps (curvature.track =
+/// certified, batch sharpness): what was checked, its value and whether it passed.
+struct CertificateRecord {
+  std::string checked;        ///< the test, in words
+  double value = 0;           ///< top Ritz value theta
+  double residual = 0;        ///< true residual ||H y - theta y|| of the Ritz pair
+  double bound = 0;           ///< bound on |lambda - theta| for an eigenvalue lambda of H
+  double relative_bound = 0;  ///< bound / |theta|
+  double tol = 0;             ///< passes when relative_bound <= tol
+  bool passed = false;
+  bool fell_back = false;     ///< failed, and a full eigen-solve gave the recorded value
+  bool warm_started = false;  ///< started from the previous Ritz vector (else a seeded random vector)
+  std::int64_t hvps = 0;      ///< products of the certified attempt (= its Lanczos steps)
+  std::string products;       ///< where the products were computed (graph, dtype)
+  nlohmann::json to_json() const;
+};
+
+/// lambda_max of one training step's own minibatch loss (batch sharpness).
+struct BatchSharpnessRecord {
+  double lambda_max = 0;
+  double lr_times_lambda_max = 0;
+  std::int64_t examples = 0;  ///< the minibatch size
+  double batch_loss = 0;      ///< the step's mean minibatch loss
+  CertificateRecord certificate;
+  std::int64_t hvps = 0;      ///< every product, the fallback's included
+  std::optional<EigenRecord> fallback;  ///< the full solve, when the certificate failed
+  double seconds = 0;
+  nlohmann::json to_json() const;
+};
+
 /// One line of curvature.jsonl: a measured probe, a skipped one ("skipped") or the marker of
 /// a diverged run ("probing_stopped").
 struct CurvatureRecord {
@@ -201,6 +231,8 @@ struct CurvatureRecord {
   std::optional<TestHessianRecord> test_hessian;
   std::map<std::string, BlockRecord> blocks;  ///< per parameter block (empty: blocks not probed)
   std::optional<SubspaceRecord> subspace;
+  std::optional<CertificateRecord> certificate;          ///< curvature.track = certified
+  std::optional<BatchSharpnessRecord> batch_sharpness;   ///< a batch-sharpness line (label "batch_sharpness")
   std::optional<ProbeDrawsRecord> probe_draws;
   std::optional<SharpnessRecord> adaptive_sharpness;
   std::optional<SharpnessRecord> epsilon_sharpness;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "curvtrack/models/loss.hpp"
 #include "curvtrack/models/network.hpp"
@@ -20,10 +21,18 @@ struct StepResult {
   double gradient_norm;   ///< global L2 norm of the batch gradient
 };
 
-/// Forward, backward of the mean `loss` (labels: class labels or target rows), then optimizer.step(lr, momentum); the network must be in training mode.
+/// Takes over a step's backward pass: gets the batch's mean loss (with its graph), the batch's
+/// accuracy and size, and returns the gradient of that loss, one detached tensor per parameter, which the
+/// update then uses. Curvature probes on the step's own graph compute it with create_graph.
+using GradientHook =
+    std::function<std::vector<at::Tensor>(const at::Tensor& loss, double accuracy, std::int64_t examples)>;
+
+/// Forward, backward of the mean `loss` (labels: class labels or target rows), then
+/// optimizer.step(lr, momentum); the network must be in training mode. With `gradient`, the hook
+/// computes the gradient instead of loss.backward() (it must return the same values).
 StepResult train_step(models::Network& network, Optimizer& optimizer, const at::Tensor& inputs,
                       const at::Tensor& labels, double lr, double momentum,
-                      models::Loss loss = models::Loss::kCrossEntropy);
+                      models::Loss loss = models::Loss::kCrossEntropy, const GradientHook& gradient = {});
 
 /// Data parallelism: this process is `rank` of `ranks`; each rank takes its share of every
 /// batch and the gradient is summed over the ranks, so R ranks with batch B each take the

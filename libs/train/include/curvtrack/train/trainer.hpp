@@ -53,6 +53,16 @@ class Callback {
   virtual void before_step(std::int64_t step, models::Network& network, const schedules::ScheduleValue& value) {}
   /// Once when the loop ends, with the final status.
   virtual void on_end(std::int64_t step, runs::RunStatus status) {}
+  /// Whether this callback measures on update `step`'s own graph (one rank only): then
+  /// step_gradient replaces that step's backward pass.
+  virtual bool wants_step_graph(std::int64_t step) const { return false; }
+  /// Update `step`'s gradient of the batch's mean `loss` (with its graph), one detached tensor
+  /// per parameter, equal to what loss.backward() gives; whatever it measures on the graph
+  /// must leave the network, its gradients and every random generator as they were.
+  virtual std::vector<at::Tensor> step_gradient(std::int64_t step, models::Network& network, const at::Tensor& loss,
+                                                double accuracy, std::int64_t examples) {
+    return {};
+  }
   /// Seconds this callback has spent (reported as probing time).
   virtual double seconds() const { return 0.0; }
   /// State to keep in checkpoints, so that a resumed run continues exactly.
