@@ -59,6 +59,22 @@ TEST_CASE("test metrics come from metrics.csv when a probe has no test probe", "
   CHECK_THAT(m.generalization_gap, WithinAbs(0.7, 1e-15));
 }
 
+TEST_CASE("a test probe on the training split is never reported as test accuracy", "[unit]") {
+  auto rec = record(100, "end", 0.2, 1.0);
+  rec.test_probe = curvtrack::runs::SetLoss{0.15, 0.95, 60000};  // curvature.test_probe = train:all
+  std::vector<curvtrack::runs::MetricsRow> metrics = {{{"step", 100}, {"test_loss", 0.9}, {"test_accuracy", 0.8}}};
+  CHECK(probe_measures(rec, 100, metrics, false).test_accuracy == 0.95);
+  const auto m = probe_measures(rec, 100, metrics, true);
+  CHECK(m.test_accuracy == 0.8);
+  CHECK_THAT(m.generalization_gap, WithinAbs(0.7, 1e-15));
+  LoadedRun run;
+  CHECK_FALSE(test_probe_on_training_split(run));
+  run.config["curvature.test_probe"] = "train:all";
+  CHECK(test_probe_on_training_split(run));
+  run.config["curvature.test_probe"] = "test:all";
+  CHECK_FALSE(test_probe_on_training_split(run));
+}
+
 TEST_CASE("equal training loss takes each run at its first probe below the larger final loss", "[unit]") {
   // constant ends at 0.2, onecycle at 0.3: the target is 0.3. constant first gets there at step 50
   // (0.25), onecycle only at its end probe (0.3 itself counts: <=).

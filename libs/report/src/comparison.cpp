@@ -75,7 +75,7 @@ const std::vector<MeasureInfo>& measure_catalog() {
 }
 
 ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t total_steps,
-                             const std::vector<runs::MetricsRow>& metrics) {
+                             const std::vector<runs::MetricsRow>& metrics, bool test_probe_is_train) {
   ProbeMeasures m;
   m.step = record.step;
   m.label = record.label;
@@ -88,8 +88,9 @@ ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t t
   m.epsilon_sharpness = record.epsilon_sharpness ? value_or_nan(record.epsilon_sharpness->percent) : kNaN;
   m.train_loss = record.train_probe ? record.train_probe->loss : kNaN;
   m.train_accuracy = record.train_probe ? record.train_probe->accuracy : kNaN;
-  m.test_loss = record.test_probe ? record.test_probe->loss : kNaN;
-  m.test_accuracy = record.test_probe ? record.test_probe->accuracy : kNaN;
+  const bool test_probe = record.test_probe && !test_probe_is_train;
+  m.test_loss = test_probe ? record.test_probe->loss : kNaN;
+  m.test_accuracy = test_probe ? record.test_probe->accuracy : kNaN;
   if (std::isnan(m.test_loss)) m.test_loss = metrics_value(metrics, m.step, "test_loss");
   if (std::isnan(m.test_accuracy)) m.test_accuracy = metrics_value(metrics, m.step, "test_accuracy");
   m.generalization_gap = m.test_loss - m.train_loss;
@@ -102,8 +103,9 @@ ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t t
 
 std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run) {
   std::vector<ProbeMeasures> probes;
+  const bool test_probe_is_train = test_probe_on_training_split(run);
   for (const auto& record : run.curvature) {
-    if (record.measured()) probes.push_back(probe_measures(record, run.total_steps, run.metrics));
+    if (record.measured()) probes.push_back(probe_measures(record, run.total_steps, run.metrics, test_probe_is_train));
   }
   return probes;
 }

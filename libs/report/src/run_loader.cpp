@@ -74,6 +74,11 @@ std::map<std::string, std::string> read_ini(const fs::path& path) {
   return values;
 }
 
+bool test_probe_on_training_split(const LoadedRun& run) {
+  auto key = run.config.find("curvature.test_probe");
+  return key != run.config.end() && core::trim(key->second).rfind("train:", 0) == 0;
+}
+
 LoadedRun load_run(const fs::path& dir) {
   runs::RunDirectory layout(dir);
   if (!fs::exists(layout.meta())) throw core::DataError("no meta.json");

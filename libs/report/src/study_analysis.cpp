@@ -119,9 +119,7 @@ void fit_measures(const LoadedRun& run, std::map<std::string, double>& out) {
     if (record.measured()) last = &record;
   }
   if (last == nullptr) return;
-  auto key = run.config.find("curvature.test_probe");
-  const bool train_split = key != run.config.end() && key->second.rfind("train:", 0) == 0;
-  const std::optional<runs::SetLoss>& set = train_split ? last->test_probe : last->train_probe;
+  const std::optional<runs::SetLoss>& set = test_probe_on_training_split(run) ? last->test_probe : last->train_probe;
   if (!set) return;
   put(out, "train loss", set->loss);
   put(out, "train accuracy", set->accuracy);

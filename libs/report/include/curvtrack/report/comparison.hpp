@@ -47,9 +47,11 @@ struct MeasureInfo {
 /// (test accuracy, generalisation gap, weight norm), in report order.
 const std::vector<MeasureInfo>& measure_catalog();
 
-/// Measures of one record; `metrics` supplies test metrics for records without a test probe.
+/// Measures of one record; `metrics` supplies test metrics for records without a test probe,
+/// and for every record when `test_probe_is_train` (curvature.test_probe on a training split:
+/// the record's test_probe is then a fit measure, never reported as test accuracy).
 ProbeMeasures probe_measures(const runs::CurvatureRecord& record, std::int64_t total_steps,
-                             const std::vector<runs::MetricsRow>& metrics = {});
+                             const std::vector<runs::MetricsRow>& metrics = {}, bool test_probe_is_train = false);
 
 /// Measured probes of a run in step order (records skipped for non-finite weights dropped).
 std::vector<ProbeMeasures> probe_trajectory(const LoadedRun& run);

@@ -60,6 +60,10 @@ std::map<std::string, std::string> read_ini(const std::filesystem::path& path);
 /// only add notes (a run that failed early is still listed).
 LoadedRun load_run(const std::filesystem::path& dir);
 
+/// True when the run's curvature.test_probe evaluates on the training split ("train:..."): its
+/// records' test_probe is then the fit on training images, not a test measure.
+bool test_probe_on_training_split(const LoadedRun& run);
+
 /// Loads every argument: a run directory (holds meta.json) or a folder searched below for
 /// them. Folders with run files but no meta.json, missing arguments, unreadable runs and a
 /// second run of the same (arm, seed) are returned as skipped, with the reason.
