@@ -6,11 +6,14 @@
 #                              the exploratory pairwise comparison constant_0.1 (the constant rate at 1cycle's mean
 #                              effective LR) vs onecycle_lstar
 #   results/report/analysis.md model fits, stratified relevance, measure-vs-effective-LR figures
-# Usage: bash make_report.sh [RUNS_ROOT]   (default runs/fmnist-lr-matched)
+# Usage: bash make_report.sh [RUNS_ROOT] [--records-only]   (default runs/fmnist-lr-matched)
+#   --records-only   copy the records and stop (no report: for committing records while the end
+#                    measures are still running)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 root=${1:-runs/fmnist-lr-matched}
+records_only=${2:-}
 ct=build/tools/curvtrack/curvtrack
 results=$here/results
 mkdir -p "$results/runs"
@@ -23,5 +26,6 @@ for run in "$root"/*/seed-*; do
     [[ -f $run/$file ]] && cp "$run/$file" "$dest/$file"
   done
 done
+[[ $records_only == --records-only ]] && exit 0
 "$ct" report "$results/runs" --analysis "$here/study.ini" --compare constant_0.1,onecycle_lstar \
     --title "fmnist-lr-matched: is 1cycle more than a large learning rate?" --out "$results/report"
