@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$here/../.."
 root=${1:-runs/fmnist-lr-matched}
 records_only=${2:-}
-ct=build/tools/curvtrack/curvtrack
+ct=$PWD/build/tools/curvtrack/curvtrack
 results=$here/results
 mkdir -p "$results/runs"
 for run in "$root"/*/seed-*; do
@@ -27,5 +27,7 @@ for run in "$root"/*/seed-*; do
   done
 done
 [[ $records_only == --records-only ]] && exit 0
-"$ct" report "$results/runs" --analysis "$here/study.ini" --compare constant_0.1,onecycle_lstar \
-    --title "fmnist-lr-matched: is 1cycle more than a large learning rate?" --out "$results/report"
+# Paths relative to results/, so that the report names run directories as they are in the repository.
+cd "$results"
+"$ct" report runs --analysis ../study.ini --compare constant_0.1,onecycle_lstar \
+    --title "fmnist-lr-matched: is 1cycle more than a large learning rate?" --out report

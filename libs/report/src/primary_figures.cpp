@@ -218,7 +218,14 @@ AnalysisFigure measure_against_lr(const std::vector<AnalysisRow>& rows, const st
     } else {
       plot.add(i, "using 2:3:4:5 with yerrorbars pt 4 ps 1.6 lw 2 lc rgb '#7570b3' title 'weight decay (95% CI)'");
     }
-    if (kind != 0) plot.add(i, "using 2:3:1 with labels offset 1.2,0.8 left font ',9' tc rgb '#444444' notitle");
+    // Labels alternate above and below their point (x1.12 on the log axis), so that arms at nearby
+    // rates (1cycle with and without cyclical momentum) do not print over each other; 1cycle labels
+    // go to the right of their points, weight-decay labels to the left.
+    if (kind != 0) {
+      const std::string side = kind == 1 ? "offset 1.2,0 left" : "offset -1.2,0 right";
+      plot.add(i, "using 2:(int(column(0)) % 2 == 0 ? $3 * 1.12 : $3 / 1.12):1 with labels " + side +
+                      " font ',9' tc rgb '#444444' notitle");
+    }
   }
   gp << plot.plot() << gnuplot::script_closing(figure.name);
   figure.script = gp.str();
