@@ -100,3 +100,21 @@ TEST_CASE("write_primary_analysis puts the forest plot and the verdict before an
   }
   CHECK(a.relevance.size() == 1);
 }
+
+TEST_CASE("analysis.md tables each arm's error estimates and set sizes: one value, a range, converged / runs",
+          "[primary]") {
+  std::vector<AnalysisRow> rows = small_study();
+  for (AnalysisRow& r : rows) {
+    r.audit["test examples"] = 10000;
+    r.audit["trace standard error"] = 0.5 + 0.25 * static_cast<double>(r.seed);  // 0.5, 0.75, 1 in every arm
+    r.audit["top converged"] = r.arm == "onecycle" && r.seed == 1 ? 0.0 : 1.0;
+  }
+  curvtrack::testing::TempDir dir;
+  write_primary_analysis(rows, plan(), dir.path() / "analysis", false, nullptr);
+  const std::string md = curvtrack::testing::slurp(dir.path() / "analysis" / "analysis.md");
+  CHECK(md.find("| error estimate or set size | constant_0.1 | constant_0.2 | onecycle | onecycle_wd |") !=
+        std::string::npos);
+  CHECK(md.find("| test examples | 10000 | 10000 | 10000 | 10000 |") != std::string::npos);
+  CHECK(md.find("| trace standard error | 0.5 - 1 | 0.5 - 1 | 0.5 - 1 | 0.5 - 1 |") != std::string::npos);
+  CHECK(md.find("| top converged | 3/3 | 3/3 | 2/3 | 3/3 |") != std::string::npos);
+}

@@ -1,6 +1,8 @@
 #include "primary_document.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "curvtrack/core/atomic_file.hpp"
 #include "curvtrack/core/shell.hpp"
@@ -65,6 +67,47 @@ std::vector<std::vector<std::string>> not_trained_rows(const PrimaryAnalysis& an
   return rows;
 }
 
+// Counts (set sizes, products) as integers, everything else to 3 significant digits.
+std::string audit_value(double v) {
+  return v == std::floor(v) && std::fabs(v) < 1e15 ? std::to_string(static_cast<long long>(v)) : fmt(v, 3);
+}
+
+// One row per error estimate or set size (AnalysisRow::audit), one column per arm: the value when
+// every run of the arm has the same, else its range; convergence flags as converged / runs.
+std::vector<std::vector<std::string>> audit_rows(const std::vector<AnalysisRow>& rows) {
+  std::vector<std::string> arms;
+  std::set<std::string> keys;
+  for (const AnalysisRow& row : rows) {
+    if (std::find(arms.begin(), arms.end(), row.arm) == arms.end()) arms.push_back(row.arm);
+    for (const auto& [key, value] : row.audit) keys.insert(key);
+  }
+  std::vector<std::vector<std::string>> table = {{"error estimate or set size"}};
+  for (const std::string& arm : arms) table.front().push_back(arm);
+  for (const std::string& key : keys) {
+    std::vector<std::string> line = {key};
+    for (const std::string& arm : arms) {
+      std::vector<double> values;
+      for (const AnalysisRow& row : rows) {
+        auto found = row.audit.find(key);
+        if (row.arm == arm && found != row.audit.end() && std::isfinite(found->second)) values.push_back(found->second);
+      }
+      if (values.empty()) {
+        line.push_back("-");
+        continue;
+      }
+      const auto [low, high] = std::minmax_element(values.begin(), values.end());
+      if (key.find("converged") != std::string::npos) {
+        const auto yes = std::count_if(values.begin(), values.end(), [](double v) { return v > 0.5; });
+        line.push_back(std::to_string(yes) + "/" + std::to_string(values.size()));
+      } else {
+        line.push_back(*low == *high ? audit_value(*low) : audit_value(*low) + " - " + audit_value(*high));
+      }
+    }
+    table.push_back(line);
+  }
+  return table;
+}
+
 }  // namespace
 
 void add_primary_top(Document& doc, const PrimaryAnalysis& analysis, const AnalysisFigure& forest, bool rendered) {
@@ -72,8 +115,8 @@ void add_primary_top(Document& doc, const PrimaryAnalysis& analysis, const Analy
   doc.paragraph(verdict_paragraph(analysis));
 }
 
-void add_primary_details(Document& doc, const PrimaryAnalysis& analysis, const std::vector<AnalysisFigure>& figures,
-                         const std::vector<bool>& rendered) {
+void add_primary_details(Document& doc, const PrimaryAnalysis& analysis, const std::vector<AnalysisRow>& rows,
+                         const std::vector<AnalysisFigure>& figures, const std::vector<bool>& rendered) {
   doc.heading(2, "Primary analysis");
   doc.paragraph("log m ~ 1 + onecycle + log(mean effective LR) + weight decay + seed (fixed effects), ordinary least "
                 "squares; CIs: percentile intervals of exp(beta_onecycle) over " + std::to_string(analysis.plan.resamples) +
@@ -89,6 +132,11 @@ void add_primary_details(Document& doc, const PrimaryAnalysis& analysis, const s
     doc.paragraph("Model terms for " + c.measure + ":");
     doc.table(coefficient_rows(c));
   }
+  doc.heading(2, "Error estimates and set sizes");
+  doc.paragraph("Per arm, over the runs that trained: the value when every run has the same, else the range; "
+                "convergence flags as converged / runs. Set sizes are numbers of examples (the accuracy named "
+                "'test accuracy' uses 'test examples'). Every run's values are in tables/analysis_rows.csv.");
+  doc.table(audit_rows(rows));
   doc.heading(2, "Relevance (exploratory)");
   doc.paragraph("Kendall tau-b of each end measure with " + analysis.plan.accuracy + " within each arm; stratified over "
                 "arms as the mean of the within-arm taus, with a permutation test (" +
@@ -120,7 +168,7 @@ PrimaryAnalysis write_primary_analysis(const std::vector<AnalysisRow>& rows, con
   Document doc;
   doc.heading(1, "Primary analysis");
   add_primary_top(doc, analysis, figures.front(), rendered.front());
-  add_primary_details(doc, analysis, figures, rendered);
+  add_primary_details(doc, analysis, trained_rows(rows), figures, rendered);
   core::write_file_atomically(out / "analysis.html", to_html(doc, "Primary analysis", figures_dir));
   core::write_file_atomically(out / "analysis.md", to_markdown(doc));
   return analysis;

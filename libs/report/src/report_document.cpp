@@ -164,7 +164,9 @@ std::vector<std::string> run_row(const LoadedRun& run) {
   bool show_end = end != nullptr && run.status == "completed" && run.damage.empty();  // a damaged run's end is unknown
   return {run.arm, std::to_string(run.seed), run.status, steps,
           show_end ? fmt(end->lambda_max) : "-", show_end ? fmt(end->trace) : "-",
-          show_end ? fmt(end->train_loss) : "-", fmt(last_metric(run, "test_accuracy")), core::join(notes, "; "),
+          show_end ? fmt(end->train_loss) : "-", fmt(last_metric(run, "test_accuracy")),
+          run.meta.data && run.meta.data->test_examples > 0 ? std::to_string(run.meta.data->test_examples) : "-",
+          core::join(notes, "; "),
           run.dir.string()};
 }
 
@@ -173,8 +175,8 @@ void add_runs(Document& doc, const ReportInputs& inputs) {
   doc.paragraph("Every run read, diverged and failed ones included; only completed runs with an end probe enter the "
                 "paired comparisons.");
   std::vector<std::vector<std::string>> rows = {{"arm", "seed", "status", "steps", "λmax (end)", "trace (end)",
-                                                 "train loss (end probe)", "test accuracy (final)", "notes",
-                                                 "directory"}};
+                                                 "train loss (end probe)", "test accuracy (final)",
+                                                 "test examples", "notes", "directory"}};
   for (const LoadedRun* run : inputs.runs) rows.push_back(run_row(*run));
   doc.table(rows);
   if (!inputs.result.skipped.empty()) {
