@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "curvtrack/linalg/dense_operator.hpp"
+#include "curvtrack/linalg/eigen_solver.hpp"
 #include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/random_vectors.hpp"
 #include "curvtrack/linalg/slq.hpp"
@@ -20,6 +21,16 @@ double trapezoid(const VectorXd& x, const VectorXd& y) {
   double sum = 0;
   for (Eigen::Index i = 0; i + 1 < x.size(); ++i) sum += 0.5 * (x[i + 1] - x[i]) * (y[i] + y[i + 1]);
   return sum;
+}
+
+// A cold top-k solve to 1e-8 whose Lanczos run goes on to `krylov_steps` for a density.
+EigenOptions cold_solve(int k, std::uint64_t seed, int krylov_steps) {
+  EigenOptions options;
+  options.k = k;
+  options.tol = 1e-8;
+  options.seed = seed;
+  options.krylov_steps = krylov_steps;
+  return options;
 }
 
 }  // namespace
@@ -95,4 +106,80 @@ TEST_CASE("broadened density integrates to one and keeps the mean of the nodes",
   const VectorXd density = broadened_density({run, run}, grid, sigma);
   CHECK_THAT(trapezoid(grid, density), WithinAbs(1.0, 1e-3));
   CHECK_THAT(trapezoid(grid, VectorXd(grid.array() * density.array())), WithinAbs(run.weights.dot(run.nodes), 1e-3));
+}
+
+TEST_CASE("a cold top-k solve's Lanczos run, continued, is the density's first run at no repeated product",
+          "[unit]") {
+  const Eigen::Index n = 120;
+  const int m = 40;
+  const MatrixXd a = testing::with_spectrum(testing::nn_like_spectrum(n, 7), 33);
+  DenseOperator op(a);
+  EigenOptions eigen = cold_solve(3, 4, 0);
+  const EigenResult plain = extreme_eigenpairs(op, Spectrum::kLargest, eigen);
+  eigen.krylov_steps = m;
+  const EigenResult shared = extreme_eigenpairs(op, Spectrum::kLargest, eigen);
+  REQUIRE(plain.converged);
+  REQUIRE(plain.lanczos_steps < m);
+  // The solve itself is unchanged, and its products do not include the continuation.
+  CHECK(shared.values.isApprox(plain.values, 1e-14));
+  CHECK(shared.products == plain.products);
+  REQUIRE(shared.krylov.steps == m);
+  CHECK(shared.krylov.products == m - plain.lanczos_steps);
+
+  // Independent reference: a plain m-step Lanczos run from the solve's documented start, a unit
+  // Gaussian vector drawn from the seed.
+  std::mt19937_64 rng(eigen.seed);
+  VectorXd start = gaussian(n, rng);
+  start.normalize();
+  const LanczosResult reference = lanczos(DenseOperator(a), start, m);
+  CHECK((shared.krylov.alpha - reference.alpha).cwiseAbs().maxCoeff() < 1e-10);
+  CHECK((shared.krylov.beta - reference.beta).cwiseAbs().maxCoeff() < 1e-10);
+
+  SlqOptions options;
+  options.steps = m;
+  options.runs = 3;
+  options.seed = 11;
+  DenseOperator density_op(a);
+  const SlqResult result = slq(density_op, options, &shared.krylov);
+  const SlqRun first = quadrature_rule(reference.alpha, reference.beta);
+  CHECK((result.runs[0].nodes - first.nodes).cwiseAbs().maxCoeff() < 1e-9);
+  CHECK(density_op.products() == 2 * m);  // runs 2 and 3 only
+  CHECK(result.products == 2 * m + shared.krylov.products);
+  CHECK(result.shared_products == plain.lanczos_steps);
+  // Later runs keep the starts they have without a shared first run.
+  const SlqResult alone = slq(DenseOperator(a), options);
+  CHECK((result.runs[2].nodes - alone.runs[2].nodes).cwiseAbs().maxCoeff() < 1e-12);
+  // n v^T A v of the shared run is its start's Rayleigh quotient times n.
+  CHECK_THAT(static_cast<double>(n) * first.weights.dot(first.nodes),
+             WithinRel(static_cast<double>(n) * start.dot(a * start), 1e-10));
+}
+
+TEST_CASE("no shared run after a warm start, under a product budget, beyond the basis, or of another length",
+          "[unit]") {
+  const Eigen::Index n = 100;
+  const MatrixXd a = testing::with_spectrum(testing::nn_like_spectrum(n, 8), 34);
+  DenseOperator op(a);
+  const EigenOptions eigen = cold_solve(2, 0, 30);
+  CHECK(extreme_eigenpairs(op, Spectrum::kLargest, eigen).krylov.steps == 30);
+  EigenOptions warm = eigen;
+  warm.warm_start = {VectorXd::Ones(n)};
+  CHECK(extreme_eigenpairs(op, Spectrum::kLargest, warm).krylov.steps == 0);
+  EigenOptions budget = eigen;
+  budget.max_products = 90;
+  CHECK(extreme_eigenpairs(op, Spectrum::kLargest, budget).krylov.steps == 0);
+  EigenOptions small_basis = eigen;
+  small_basis.max_basis = 25;
+  CHECK(extreme_eigenpairs(op, Spectrum::kLargest, small_basis).krylov.steps == 0);
+  EigenOptions negative = eigen;
+  negative.krylov_steps = -1;
+  CHECK_THROWS_WITH(extreme_eigenpairs(op, Spectrum::kLargest, negative), Catch::Contains("krylov_steps = -1"));
+
+  const LanczosResult run = extreme_eigenpairs(op, Spectrum::kLargest, eigen).krylov;
+  SlqOptions options;
+  options.steps = 31;  // the run has 30 steps: not the density's length, so it is not used
+  options.runs = 1;
+  DenseOperator density_op(a);
+  const SlqResult result = slq(density_op, options, &run);
+  CHECK(result.shared_products == 0);
+  CHECK(density_op.products() == 31);
 }

@@ -143,6 +143,11 @@ runs::DensityRecord density_record(const linalg::SlqResult& result, const linalg
   record.trace_estimate = result.trace;
   record.trace_standard_error = result.trace_se;
   record.hvps = result.products;
+  record.shared_hvps = result.shared_products;
+  if (result.shared_products > 0) {
+    record.method += "; run 1 continues the top-k solve's Lanczos run (shared_hvps of its steps are that solve's, "
+                     "and the seconds of its continuation are counted with that solve)";
+  }
   record.seconds = seconds;
   return record;
 }

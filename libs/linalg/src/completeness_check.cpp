@@ -287,7 +287,7 @@ void check_completeness(OperatorRef& op, Spectrum which, const EigenOptions& opt
     if (round.verdict != Verdict::kFound) break;
   }
   result.completeness_products = op.products() - before;
-  result.products = op.products();
+  result.products += result.completeness_products;  // products spent after the solve for a density are not its own
   const std::string cost = std::to_string(result.completeness_products) + " products, " +
                            std::to_string(result.completeness_added) + " missing pairs merged";
   if (round.verdict == Verdict::kBudgetSpent || round.verdict == Verdict::kBasisFull) {

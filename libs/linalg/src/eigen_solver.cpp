@@ -132,6 +132,7 @@ void EigenOptions::check(Index n) const {
   }
   if (max_restarts < 0) fail("max_restarts = " + std::to_string(max_restarts) + " must be >= 0");
   if (max_products < 0) fail("max_products = " + std::to_string(max_products) + " must be >= 0 (0 = unlimited)");
+  if (krylov_steps < 0) fail("krylov_steps = " + std::to_string(krylov_steps) + " must be >= 0 (0 = none)");
   for (std::size_t i = 0; i < warm_start.size(); ++i) {
     if (warm_start[i].size() != n) {
       fail("warm_start[" + std::to_string(i) + "] has length " + std::to_string(warm_start[i].size()) +

@@ -101,6 +101,24 @@ EigenResult continue_restarted(OperatorRef& op, Spectrum which, const EigenOptio
   return result;
 }
 
+// EigenOptions::krylov_steps: the run goes on past the solve (no new directions after a
+// breakdown) and its leading tridiagonal is kept for a density that reuses it.
+void continue_for_density(LanczosProcess& process, const OperatorRef& op, const EigenOptions& options,
+                          EigenResult& result) {
+  const int wanted = static_cast<int>(std::min<Index>(options.krylov_steps, op.rows()));
+  // The basis limit (memory) stays: a run it cannot hold is left to the density's own runs.
+  if (wanted <= 0 || wanted > process.capacity() || !options.warm_start.empty() || options.max_products > 0) return;
+  const std::int64_t before = op.products();
+  while (process.steps() < wanted && process.can_step() && process.step()) {
+  }
+  const int steps = std::min(process.steps(), wanted);
+  result.krylov.alpha = process.alpha().head(steps);
+  result.krylov.beta = process.beta().head(std::max(steps - 1, 0));
+  result.krylov.steps = steps;
+  result.krylov.products = op.products() - before;
+  result.krylov.breakdown = steps < wanted;
+}
+
 }  // namespace
 
 EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptions& options) {
@@ -143,6 +161,7 @@ EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
         result.status = "not converged: product budget max_products = " + std::to_string(budget) + " spent after " +
                         std::to_string(steps) + " Lanczos steps" + worst_clause(result, options.spectral_scale);
       }
+      continue_for_density(process, op, options, result);
       return result;
     }
     return continue_restarted(op, which, options, std::move(current), steps);  // the basis is full

@@ -54,7 +54,7 @@ Eigen::VectorXd broadened_density(const std::vector<SlqRun>& runs, const Eigen::
 
 namespace detail {
 
-SlqResult slq(const OperatorRef& op, const SlqOptions& options) {
+SlqResult slq(const OperatorRef& op, const SlqOptions& options, const LanczosResult* first_run) {
   options.check();
   const Eigen::Index n = op.rows();
   const int m = static_cast<int>(std::min<Eigen::Index>(options.steps, n));
@@ -63,16 +63,24 @@ SlqResult slq(const OperatorRef& op, const SlqOptions& options) {
   Eigen::VectorXd traces(options.runs);
   double lo = std::numeric_limits<double>::infinity();
   double hi = -lo;
+  const bool reuse = first_run != nullptr && first_run->steps >= 1 &&
+                     (first_run->steps == m || (first_run->breakdown && first_run->steps < m));
   for (int r = 0; r < options.runs; ++r) {
-    const LanczosResult tri = lanczos(op, rademacher(n, rng), m);
+    const Eigen::VectorXd start = rademacher(n, rng);  // drawn for every run, so later runs keep their starts
+    const LanczosResult tri = r == 0 && reuse ? *first_run : lanczos(op, start, m);
     SlqRun run = quadrature_rule(tri.alpha, tri.beta);
-    // v = z / sqrt(n), so n * v^T A v = z^T A z: the Hutchinson sample of this probe.
+    // n * v^T A v for a unit start v: with v = z / sqrt(n) it is the Hutchinson sample z^T A z; for a
+    // start uniform on the sphere (a reused run) it is unbiased too.
     traces[r] = static_cast<double>(n) * run.weights.dot(run.nodes);
     lo = std::min(lo, run.nodes.minCoeff());
     hi = std::max(hi, run.nodes.maxCoeff());
     result.runs.push_back(std::move(run));
   }
   result.products = op.products();
+  if (reuse) {
+    result.products += first_run->products;
+    result.shared_products = first_run->steps - first_run->products;
+  }
   result.trace = traces.mean();
   result.trace_se = options.runs > 1 ? std::sqrt((traces.array() - result.trace).square().sum() /
                                                  (options.runs - 1) / options.runs)

@@ -87,6 +87,7 @@ DensityRecord density_from(const FieldReader& in) {
   out.trace_estimate = in.value_or<double>("trace_estimate", 0);
   out.trace_standard_error = in.value_or<double>("trace_standard_error", 0);
   out.hvps = in.value_or<std::int64_t>("hvps", 0);
+  out.shared_hvps = in.value_or<std::int64_t>("shared_hvps", 0);
   out.seconds = in.value_or<double>("seconds", 0);
   return out;
 }
@@ -184,6 +185,7 @@ nlohmann::json DensityRecord::to_json() const {
           {"trace_estimate", trace_estimate},
           {"trace_standard_error", trace_standard_error},
           {"hvps", hvps},
+          {"shared_hvps", shared_hvps},
           {"seconds", seconds}};
 }
 

@@ -102,6 +102,7 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     if (on_measure) on_measure(name, out);
   };
   double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
+  linalg::LanczosResult shared_run;  // the top solve's Lanczos run, continued for the density
   auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
     if (k <= 0) return;
     const bool largest = which == linalg::Spectrum::kLargest;
@@ -113,8 +114,11 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     options.seed = request.seed;
     options.spectral_scale = largest ? 0.0 : scale;
     if (largest) options.warm_start = request.warm_top;
+    // A cold top solve's Lanczos run doubles as the density's first run (its start is random).
+    if (largest) options.krylov_steps = request.esd_steps;
     auto start = Clock::now();
     linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
+    if (largest) shared_run = std::move(result.krylov);
     runs::EigenRecord record = eigen_record(result, options, seconds_since(start));
     if (request.record_warm_start) record.warm_started = largest && !request.warm_top.empty();
     (largest ? out.top : out.bottom) = std::move(record);
@@ -144,7 +148,7 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     options.runs = request.esd_runs;
     options.seed = request.seed + 2;
     auto start = Clock::now();
-    linalg::SlqResult result = linalg::slq(op, options);
+    linalg::SlqResult result = linalg::slq(op, options, &shared_run);
     out.esd = density_record(result, options, seconds_since(start));
     report("esd");
   }

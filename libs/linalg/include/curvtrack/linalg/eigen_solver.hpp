@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/operator_ref.hpp"
 
 namespace curvtrack::linalg {
@@ -48,6 +49,12 @@ struct EigenOptions {
   /// missing one beyond the k-th value (a repeated eigenvalue, whose eigenspace one Krylov
   /// sequence meets in a single direction), merge what it finds and repeat. Costs products.
   bool check_completeness = true;
+  /// > 0: a kLanczos solve from a cold start (no warm_start), without a product budget and with
+  /// room in its basis (max_basis) goes on with its own Lanczos run after the solve, to this many
+  /// steps, and returns the run's
+  /// tridiagonal in EigenResult::krylov: the quadrature run of a spectral density from a random
+  /// start (slq), at the cost of the steps the solve had not taken. 0 = none.
+  int krylov_steps = 0;
 
   /// Throws std::invalid_argument naming the offending option when the options do not fit dimension n.
   void check(Eigen::Index n) const;
@@ -78,6 +85,11 @@ struct EigenResult {
   bool completeness_checked = false;       ///< the completeness check ran (k >= 2 and the solve had converged)
   std::int64_t completeness_products = 0;  ///< products the check spent (included in products)
   int completeness_added = 0;              ///< pairs the check found missing and merged in
+  /// With EigenOptions::krylov_steps: the solve's Lanczos run (from its random unit start) as a
+  /// tridiagonal of min(krylov_steps, n) steps (fewer after a breakdown); krylov.products are the
+  /// products spent continuing it past the solve, not included in products. Empty (steps 0) when
+  /// not asked for, or when the solve was warm-started, had a budget or needed restarts.
+  LanczosResult krylov;
 };
 
 /// The Krylov subspace size used when EigenOptions::ncv is 0 (tuned for few products at tol 1e-8).

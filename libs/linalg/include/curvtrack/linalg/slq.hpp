@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/operator_ref.hpp"
 
 namespace curvtrack::linalg {
@@ -37,6 +38,9 @@ struct SlqResult {
   double trace = 0;           ///< mean over runs of n * sum_i w_i node_i
   double trace_se = 0;        ///< standard error of trace (sd / sqrt(runs); NaN for one run)
   std::int64_t products = 0;  ///< operator products
+  /// Products of the first run's Lanczos steps taken from another solve (not in products): see
+  /// slq's `first_run`.
+  std::int64_t shared_products = 0;
 };
 
 /// Run average of sum_i w_i N(x - node_i; 0, sigma^2) at each grid point x.
@@ -46,13 +50,17 @@ Eigen::VectorXd broadened_density(const std::vector<SlqRun>& runs, const Eigen::
 SlqRun quadrature_rule(const Eigen::VectorXd& alpha, const Eigen::VectorXd& beta);
 
 namespace detail {
-SlqResult slq(const OperatorRef& op, const SlqOptions& options);
+SlqResult slq(const OperatorRef& op, const SlqOptions& options, const LanczosResult* first_run);
 }  // namespace detail
 
-/// Stochastic Lanczos quadrature of the symmetric operator `op`.
+/// Stochastic Lanczos quadrature of the symmetric operator `op`. `first_run`, when given, is a
+/// Lanczos run of `op` from a random unit start (EigenResult::krylov of a cold solve) with
+/// min(options.steps, n) steps, or fewer after a breakdown: it serves as the first of the runs;
+/// its products - shared_products, minus those spent continuing it (first_run->products, counted
+/// here) - are not repeated. Any other first_run is ignored.
 template <class Op>
-SlqResult slq(const Op& op, const SlqOptions& options) {
-  return detail::slq(detail::OperatorRef(op), options);
+SlqResult slq(const Op& op, const SlqOptions& options, const LanczosResult* first_run = nullptr) {
+  return detail::slq(detail::OperatorRef(op), options, first_run);
 }
 
 }  // namespace curvtrack::linalg

@@ -64,6 +64,7 @@ struct DensityRecord {
   double trace_estimate = 0;
   double trace_standard_error = 0;
   std::int64_t hvps = 0;
+  std::int64_t shared_hvps = 0;              ///< products of run 1 taken from the top-k solve's Lanczos run (not in hvps)
   double seconds = 0;
   nlohmann::json to_json() const;
 };
