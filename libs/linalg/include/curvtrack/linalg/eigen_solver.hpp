@@ -51,9 +51,9 @@ struct EigenOptions {
   bool check_completeness = true;
   /// > 0: a kLanczos solve from a cold start (no warm_start), without a product budget and with
   /// room in its basis (max_basis) goes on with its own Lanczos run after the solve, to this many
-  /// steps, and returns the run's
-  /// tridiagonal in EigenResult::krylov: the quadrature run of a spectral density from a random
-  /// start (slq), at the cost of the steps the solve had not taken. 0 = none.
+  /// steps, and returns the run's tridiagonal in EigenResult::krylov: the first quadrature run of
+  /// a spectral density from a random start (slq), at the cost of the steps the solve had not
+  /// taken. 0 = none.
   int krylov_steps = 0;
 
   /// Throws std::invalid_argument naming the offending option when the options do not fit dimension n.

@@ -55,9 +55,9 @@ SlqResult slq(const OperatorRef& op, const SlqOptions& options, const LanczosRes
 
 /// Stochastic Lanczos quadrature of the symmetric operator `op`. `first_run`, when given, is a
 /// Lanczos run of `op` from a random unit start (EigenResult::krylov of a cold solve) with
-/// min(options.steps, n) steps, or fewer after a breakdown: it serves as the first of the runs;
-/// its products - shared_products, minus those spent continuing it (first_run->products, counted
-/// here) - are not repeated. Any other first_run is ignored.
+/// min(options.steps, n) steps, or fewer after a breakdown; it serves as the first of the runs
+/// without a product of its own. Its continuation products (first_run->products) are counted in
+/// products, its other steps in shared_products. A first_run of any other length is ignored.
 template <class Op>
 SlqResult slq(const Op& op, const SlqOptions& options, const LanczosResult* first_run = nullptr) {
   return detail::slq(detail::OperatorRef(op), options, first_run);
