@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake git pkg-config
   libtorch-dev libopenblas0-openmp          # LibTorch; OpenBLAS with OpenMP (reference BLAS is ~7x slower)
+  libblas-dev                               # links the Krylov solvers' Gram-Schmidt kernel to libblas.so.3 (OpenBLAS at run time)
   libeigen3-dev libspectra-dev libboost-program-options-dev libboost-math-dev
   nlohmann-json3-dev zlib1g-dev catch2
   dataset-fashion-mnist                     # /usr/share/datasets/fashion-mnist

@@ -37,6 +37,7 @@
 #include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/random_vectors.hpp"
 #include "eigen_support.hpp"
+#include "projection.hpp"
 
 namespace curvtrack::linalg::detail {
 namespace {
@@ -54,7 +55,7 @@ constexpr double kFoundShare = 0.5;
 // x minus its components along the orthonormal columns of w, twice (the second pass removes
 // what the rounding of the first left).
 VectorXd project_out(const MatrixXd& w, VectorXd x) {
-  for (int pass = 0; pass < 2; ++pass) x.noalias() -= w * (w.transpose() * x);
+  for (int pass = 0; pass < 2; ++pass) subtract_projection(w, x);
   return x;
 }
 
@@ -82,7 +83,10 @@ class DeflatedOperator {
   }
 
  private:
-  VectorXd x_out(const VectorXd& x) const { return x - w_ * (w_.transpose() * x); }
+  VectorXd x_out(VectorXd x) const {
+    subtract_projection(w_, x);
+    return x;
+  }
 
   OperatorRef& op_;
   const MatrixXd& w_;

@@ -1,5 +1,7 @@
 #include "curvtrack/linalg/lanczos.hpp"
 
+#include "projection.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -21,7 +23,7 @@ double orthogonalise(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::VectorXd
   double norm = w.norm();
   for (int pass = 0; pass < 2 && q.cols() > 0; ++pass) {
     const double before = norm;
-    w.noalias() -= q * (q.transpose() * w);
+    subtract_projection(q, w);
     norm = w.norm();
     if (norm > before * M_SQRT1_2) break;
   }
