@@ -193,19 +193,6 @@ Round search(OperatorRef& op, const MatrixXd& w, Spectrum which, const EigenOpti
   }
 }
 
-// The columns of v made orthonormal (Gram-Schmidt, each column twice).
-MatrixXd orthonormal(const MatrixXd& v) {
-  MatrixXd w(v.rows(), 0);
-  for (Index j = 0; j < v.cols(); ++j) {
-    VectorXd x = project_out(w, v.col(j));
-    const double norm = x.norm();
-    if (!(norm > 1e-8)) continue;  // (numerically) inside the span already
-    w.conservativeResize(Eigen::NoChange, w.cols() + 1);
-    w.col(w.cols() - 1) = x / norm;
-  }
-  return w;
-}
-
 // Puts the new pair among the k wanted ones (in EigenResult's order), dropping the last.
 void merge(EigenResult& result, const Round& round, double sign) {
   const Index k = result.values.size();
@@ -269,7 +256,7 @@ void add_pair(OperatorRef& op, const EigenOptions& options, Spectrum which, Foun
     return;
   }
   merge(result, round, which == Spectrum::kLargest ? 1.0 : -1.0);
-  found.w = orthonormal((MatrixXd(n, m + 1) << found.w, round.vector).finished());
+  found.w = orthonormal_columns((MatrixXd(n, m + 1) << found.w, round.vector).finished());
 }
 
 }  // namespace
@@ -280,7 +267,7 @@ void check_completeness(OperatorRef& op, Spectrum which, const EigenOptions& opt
   const Index n = op.rows();
   const std::int64_t before = op.products();
   result.completeness_checked = true;
-  Found found{orthonormal(result.vectors), MatrixXd()};
+  Found found{orthonormal_columns(result.vectors), MatrixXd()};
   Round round;
   for (std::uint64_t index = 0; found.w.cols() < n; ++index) {
     round = search(op, found.w, which, options, result.values[k - 1], index);

@@ -27,4 +27,19 @@ void subtract_projection(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::Ref<
 #endif
 }
 
+Eigen::MatrixXd orthonormal_columns(const Eigen::MatrixXd& v, double drop_below) {
+  Eigen::MatrixXd q(v.rows(), v.cols());
+  Eigen::Index kept = 0;
+  for (Eigen::Index j = 0; j < v.cols(); ++j) {
+    Eigen::VectorXd x = v.col(j);
+    const double before = x.norm();
+    for (int pass = 0; pass < 2; ++pass) subtract_projection(q.leftCols(kept), x);
+    const double norm = x.norm();
+    if (!(norm > drop_below * before)) continue;
+    q.col(kept++) = x / norm;
+  }
+  q.conservativeResize(Eigen::NoChange, kept);
+  return q;
+}
+
 }  // namespace curvtrack::linalg::detail

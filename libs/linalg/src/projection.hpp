@@ -1,5 +1,5 @@
 #pragma once
-// The one dense kernel the Krylov solvers spend host time in: removing from a vector its
+// The dense kernel the Krylov solvers and Hutch++ spend host time in: removing from a vector its
 // components along an orthonormal basis (private to the library).
 
 #include <Eigen/Core>
@@ -14,5 +14,10 @@ namespace curvtrack::linalg::detail {
 /// parameters a pass takes about 4 ms instead of 15, as long as a Hessian-vector product of a
 /// small MLP. Only this kernel goes to BLAS, so every other product keeps Eigen's rounding.
 void subtract_projection(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::Ref<Eigen::VectorXd> w);
+
+/// An orthonormal basis of the span of v's columns, in their order: Gram-Schmidt with two passes
+/// a column (enough for orthogonality to rounding); a column left with at most `drop_below` of
+/// its norm lies (numerically) in the span of the ones before and is dropped.
+Eigen::MatrixXd orthonormal_columns(const Eigen::MatrixXd& v, double drop_below = 1e-8);
 
 }  // namespace curvtrack::linalg::detail
