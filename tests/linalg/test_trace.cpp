@@ -58,6 +58,19 @@ TEST_CASE("Hutch++ has a much smaller standard error than Hutchinson on low-rank
   CHECK(std::abs(plain.value - lambda.sum()) < 3 * plain.standard_error);
 }
 
+TEST_CASE("Hutch++ on a rank-3 operator: the sketch spans its range, the trace is exact, dropped columns cost nothing",
+          "[unit]") {
+  VectorXd lambda = VectorXd::Zero(60);
+  lambda.tail(3) << 2.0, 5.0, 7.5;
+  DenseOperator op(testing::with_spectrum(lambda, 44));
+  const TraceEstimate est = hutchpp(op, 30, 10);  // a sketch of 10 columns, of rank 3
+  INFO("estimate " << est.value << " +- " << est.standard_error << ", " << est.products << " products");
+  CHECK_THAT(est.value, Catch::Matchers::WithinRel(14.5, 1e-12));
+  CHECK(est.standard_error < 1e-12);  // the probes see (I - QQ^T) A (I - QQ^T) = 0
+  CHECK(est.products == 10 + 3 + 10);  // the 7 columns inside the span of the others spend no product
+  CHECK(op.products() == est.products);
+}
+
 TEST_CASE("trace estimators reject budgets they cannot use", "[unit]") {
   DenseOperator op(MatrixXd::Identity(5, 5));
   CHECK_THROWS_AS(hutchinson(op, 0, 1), std::invalid_argument);
