@@ -66,7 +66,8 @@ TraceEstimate hutchinson(const Op& op, int samples, std::uint64_t seed, const Tr
 }
 
 /// Hutch++ with `products_budget` >= 3 products: a third sketch the range, a third project on it,
-/// the rest run Hutchinson on the deflated remainder (stopping early when `target` is met).
+/// the rest run Hutchinson on the deflated remainder (stopping early when `target` is met). A
+/// sketch of rank r below its column count spends r products on the projection, not a third.
 template <class Op>
 TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed, const TraceTarget& target = {}) {
   return detail::hutchpp(detail::OperatorRef(op), products_budget, seed, {}, target).whole;
