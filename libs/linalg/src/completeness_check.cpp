@@ -52,13 +52,6 @@ constexpr std::uint64_t kCheckSeed = 0xc0ffee5eedULL;
 // A pair found missing is accepted when B's residual estimate is below this share of the bound.
 constexpr double kFoundShare = 0.5;
 
-// x minus its components along the orthonormal columns of w, twice (the second pass removes
-// what the rounding of the first left).
-VectorXd project_out(const MatrixXd& w, VectorXd x) {
-  for (int pass = 0; pass < 2; ++pass) subtract_projection(w, x);
-  return x;
-}
-
 // B = P A P, keeping each raw product A (P x): a Ritz vector y = Q s of B then has A y = (A Q) s
 // without a further product, for its true residual under A.
 class DeflatedOperator {
@@ -147,7 +140,9 @@ Round search(OperatorRef& op, const MatrixXd& w, Spectrum which, const EigenOpti
   std::mt19937_64 rng(options.seed ^ (kCheckSeed + round_index));
   DeflatedOperator deflated(op, w);
   OperatorRef deflated_ref(deflated);
-  LanczosProcess process(deflated_ref, project_out(w, gaussian(n, rng)), capacity, /*keep_products=*/false);
+  VectorXd start = gaussian(n, rng);
+  subtract_projection_twice(w, start);
+  LanczosProcess process(deflated_ref, start, capacity, /*keep_products=*/false);
   Round out;
   bool found = false;
   Eigen::SelfAdjointEigenSolver<MatrixXd> eig;

@@ -1,5 +1,6 @@
 #include "projection.hpp"
 
+#include <limits>
 #include <stdexcept>
 
 #ifdef CURVTRACK_HAVE_BLAS
@@ -14,6 +15,11 @@ void subtract_projection(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::Ref<
   if (q.cols() == 0) return;
   if (w.size() != q.rows()) throw std::invalid_argument("subtract_projection: vector and basis lengths differ");
 #ifdef CURVTRACK_HAVE_BLAS
+  constexpr Eigen::Index kMaxInt = std::numeric_limits<int>::max();
+  if (q.rows() > kMaxInt || q.cols() > kMaxInt || q.outerStride() > kMaxInt) {
+    w.noalias() -= q * (q.transpose() * w);
+    return;
+  }
   const int rows = static_cast<int>(q.rows());
   const int cols = static_cast<int>(q.cols());
   const int lda = static_cast<int>(q.outerStride());
@@ -27,13 +33,17 @@ void subtract_projection(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::Ref<
 #endif
 }
 
+void subtract_projection_twice(const Eigen::Ref<const Eigen::MatrixXd>& q, Eigen::Ref<Eigen::VectorXd> w) {
+  for (int pass = 0; pass < 2; ++pass) subtract_projection(q, w);
+}
+
 Eigen::MatrixXd orthonormal_columns(const Eigen::MatrixXd& v, double drop_below) {
   Eigen::MatrixXd q(v.rows(), v.cols());
   Eigen::Index kept = 0;
   for (Eigen::Index j = 0; j < v.cols(); ++j) {
     Eigen::VectorXd x = v.col(j);
     const double before = x.norm();
-    for (int pass = 0; pass < 2; ++pass) subtract_projection(q.leftCols(kept), x);
+    subtract_projection_twice(q.leftCols(kept), x);
     const double norm = x.norm();
     if (!(norm > drop_below * before)) continue;
     q.col(kept++) = x / norm;

@@ -149,8 +149,8 @@ BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uin
     const VectorXd sj = rademacher(n, rng);
     op.perform_op(sj.data(), as.col(j).data());
   }
-  // Gram-Schmidt through BLAS (projection.hpp): a Householder QR in Eigen's kernels costs about
-  // 0.2 s for 33 columns of 55,050 parameters. A column of A S inside the span of the others is
+  // Gram-Schmidt through BLAS (projection.hpp): for 33 columns of 55,050 parameters a Householder
+  // QR in Eigen's kernels (with forming Q) took 112-123 ms, this 26-47 ms. A column of A S inside the span of the others is
   // dropped (its product for tr(Q^T A Q) is then not spent): any orthonormal Q independent of the
   // probes keeps the estimate unbiased.
   const MatrixXd q = orthonormal_columns(as);
