@@ -12,8 +12,6 @@ namespace {
 
 // beta below this fraction of the largest |alpha| or beta seen means an invariant subspace.
 constexpr double kBreakdown = 1e-12;
-// Columns allocated at first; storage then doubles, so a short solve never holds a large basis.
-constexpr int kInitialColumns = 32;
 
 // Removes from w its components along the columns of q by classical Gram-Schmidt; returns the
 // norm left. One pass loses orthogonality in proportion to the cancellation in it; when w shrank
@@ -48,28 +46,28 @@ LanczosProcess::LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eig
   if (!(start_norm > 0) || !std::isfinite(start_norm)) {
     throw std::invalid_argument("lanczos: start vector must be nonzero and finite");
   }
-  const int allocated = std::min(capacity, kInitialColumns);
-  basis_.resize(n, allocated + 1);
-  if (keep_products_) products_.resize(n, allocated);
+  basis_ = ColumnStore(n, static_cast<Eigen::Index>(capacity) + 1);
+  if (keep_products_) products_ = ColumnStore(n, capacity);
+  work_.resize(n);
   alpha_.resize(capacity);
   beta_.resize(capacity);
-  basis_.col(0) = start / start_norm;
+  basis_.matrix().col(0) = start / start_norm;
 }
 
 bool LanczosProcess::step() {
   if (!can_step()) throw std::logic_error("lanczos: step() without room or without a next vector");
   const int j = steps_;
-  make_room(j + 1);
-  Eigen::VectorXd w(op_.rows());
-  op_.perform_op(basis_.col(j).data(), w.data());
-  if (keep_products_) products_.col(j) = w;
-  alpha_[j] = basis_.col(j).dot(w);
+  auto basis = basis_.matrix();
+  Eigen::VectorXd& w = work_;
+  op_.perform_op(basis.col(j).data(), w.data());
+  if (keep_products_) products_.matrix().col(j) = w;
+  alpha_[j] = basis.col(j).dot(w);
   // The three-term recurrence first: it removes the large components, so that the full pass
   // below only cleans up rounding and rarely cancels enough to need its second pass.
-  w -= alpha_[j] * basis_.col(j);
-  if (j > 0) w -= beta_[j - 1] * basis_.col(j - 1);
+  w -= alpha_[j] * basis.col(j);
+  if (j > 0) w -= beta_[j - 1] * basis.col(j - 1);
   ++steps_;
-  next_beta_ = orthogonalise(basis_.leftCols(steps_), w);
+  next_beta_ = orthogonalise(basis.leftCols(steps_), w);
   scale_ = std::max({scale_, std::abs(alpha_[j]), next_beta_});
   beta_[j] = next_beta_;
   has_next_ = next_beta_ > kBreakdown * scale_;
@@ -78,23 +76,16 @@ bool LanczosProcess::step() {
     beta_[j] = 0.0;
     return false;
   }
-  basis_.col(steps_) = w / next_beta_;
+  basis.col(steps_) = w / next_beta_;
   return true;
-}
-
-void LanczosProcess::make_room(int steps) {
-  const Eigen::Index allocated = basis_.cols() - 1;
-  if (steps <= allocated) return;
-  const Eigen::Index grown = std::min<Eigen::Index>(capacity(), std::max<Eigen::Index>(steps, 2 * allocated));
-  basis_.conservativeResize(Eigen::NoChange, grown + 1);
-  if (keep_products_) products_.conservativeResize(Eigen::NoChange, grown);
 }
 
 bool LanczosProcess::continue_with(Eigen::VectorXd direction) {
   const double before = direction.norm();
-  const double norm = orthogonalise(basis_.leftCols(steps_), direction);
+  auto basis = basis_.matrix();
+  const double norm = orthogonalise(basis.leftCols(steps_), direction);
   if (!(norm > kBreakdown * before) || !std::isfinite(norm)) return false;
-  basis_.col(steps_) = direction / norm;
+  basis.col(steps_) = direction / norm;
   has_next_ = true;
   return true;
 }

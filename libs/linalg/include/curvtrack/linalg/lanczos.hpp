@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 
+#include "curvtrack/linalg/column_store.hpp"
 #include "curvtrack/linalg/operator_ref.hpp"
 
 namespace curvtrack::linalg {
@@ -25,7 +26,8 @@ namespace detail {
 class LanczosProcess {
  public:
   /// Room for `capacity` steps (1 <= capacity <= n), starting from `start` (nonzero, finite).
-  /// Storage grows with the steps taken (doubling), up to the capacity.
+  /// The storage for `capacity` steps is reserved at once (ColumnStore): memory is backed as the
+  /// steps write it, and nothing is copied as the run grows.
   LanczosProcess(const OperatorRef& op, const Eigen::Ref<const Eigen::VectorXd>& start, int capacity,
                  bool keep_products);
 
@@ -41,9 +43,9 @@ class LanczosProcess {
   /// Whether step() may be called: room left and a next basis vector available.
   bool can_step() const { return has_next_ && steps_ < capacity(); }
   /// The first steps() basis vectors (n x steps).
-  auto basis() const { return basis_.leftCols(steps_); }
+  auto basis() const { return basis_.matrix().leftCols(steps_); }
   /// A times the basis (n x steps); only with keep_products.
-  auto products() const { return products_.leftCols(steps_); }
+  auto products() const { return products_.matrix().leftCols(steps_); }
   /// T's diagonal (size steps) and off-diagonal (size steps - 1).
   Eigen::VectorXd alpha() const { return alpha_.head(steps_); }
   Eigen::VectorXd beta() const { return beta_.head(steps_ > 0 ? steps_ - 1 : 0); }
@@ -51,12 +53,11 @@ class LanczosProcess {
   double next_beta() const { return next_beta_; }
 
  private:
-  void make_room(int steps);  // columns for `steps` products and the basis vector after them
-
   const OperatorRef& op_;
   bool keep_products_;
-  Eigen::MatrixXd basis_;     // n x (allocated + 1): the next vector waits in column steps_
-  Eigen::MatrixXd products_;  // n x allocated, or empty
+  ColumnStore basis_;         // n x (capacity + 1): the next vector waits in column steps_
+  ColumnStore products_;      // n x capacity, or empty
+  Eigen::VectorXd work_;      // the product of the current step, reused
   Eigen::VectorXd alpha_;
   Eigen::VectorXd beta_;
   int steps_ = 0;
