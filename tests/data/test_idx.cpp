@@ -1,6 +1,7 @@
 #include "test_prelude.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -122,7 +123,7 @@ TEST_CASE("gunzip stops at its size cap instead of inflating a bomb", "[unit]") 
 
 TEST_CASE("read_idx_rows gives the first rows of the file, raw or gzip, and the declared row count", "[unit]") {
   TempDir dir;
-  // 300 rows of 28 x 28: the gzip stream spans several of the reader's 64 KiB chunks.
+  // 300 rows of 28 x 28: the output spans several of the inflater's 64 KiB buffers.
   const std::string payload = ramp(300 * 784, 251);
   const std::string bytes = idx_bytes({300, 28, 28}, payload);
   write_raw(dir.path() / "raw", bytes);
@@ -140,6 +141,35 @@ TEST_CASE("read_idx_rows gives the first rows of the file, raw or gzip, and the 
       CHECK(std::equal(head.array.values.begin(), head.array.values.end(), whole.values.begin()));
     }
   }
+}
+
+TEST_CASE("read_idx_rows reads a gzip file's first rows across the chunks it reads the file in", "[unit]") {
+  TempDir dir;
+  // 1,200 rows of noise (incompressible): the compressed file, about 0.94 MB, spans several of the
+  // reader's 256 KiB chunks, so the rows asked for end in a later chunk than the header.
+  std::string payload(1200 * 784, '\0');
+  std::uint32_t state = 12345;
+  for (char& byte : payload) {
+    state = state * 1664525u + 1013904223u;
+    byte = static_cast<char>(state >> 24);
+  }
+  const std::string bytes = idx_bytes({1200, 28, 28}, payload);
+  write_gzip(dir.path() / "noise.gz", bytes);
+  REQUIRE(slurp(dir.path() / "noise.gz").size() > 3 * (std::size_t{1} << 18));
+  for (std::int64_t rows : {1, 334, 335, 700, 1199, 1200}) {
+    INFO("rows " << rows);
+    const IdxHead head = read_idx_rows(dir.path() / "noise.gz", rows);
+    CHECK(head.array.dims == std::vector<std::int64_t>{rows, 28, 28});
+    CHECK(std::string(head.array.values.begin(), head.array.values.end()) ==
+          payload.substr(0, static_cast<std::size_t>(rows) * 784));
+  }
+  // Cut inside the third chunk, the trailer kept (so its size still agrees): the rows before the
+  // cut read from the chunks, rows past it meet the cut and fail naming the file.
+  const std::string packed = slurp(dir.path() / "noise.gz");
+  write_raw(dir.path() / "cut.gz", packed.substr(0, 600000) + packed.substr(packed.size() - 8));
+  const IdxHead before_cut = read_idx_rows(dir.path() / "cut.gz", 100);
+  CHECK(std::string(before_cut.array.values.begin(), before_cut.array.values.end()) == payload.substr(0, 100 * 784));
+  CHECK_THROWS_WITH(read_idx_rows(dir.path() / "cut.gz", 1100), Contains("cut.gz"));
 }
 
 TEST_CASE("read_idx_rows decodes a file whose size disagrees with its header whole, with read_idx's message",

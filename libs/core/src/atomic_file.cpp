@@ -167,6 +167,9 @@ std::string read_file(const std::filesystem::path& path) {
   const bool bounded = !S_ISREG(info.st_mode) && !S_ISFIFO(info.st_mode);
   constexpr std::size_t kDeviceLimit = std::size_t{1} << 26;
   std::string content;
+  // A regular file's size is known: one allocation instead of a doubling string that copies
+  // (and page-faults on) the whole file about twice over.
+  if (S_ISREG(info.st_mode) && info.st_size > 0) content.reserve(static_cast<std::size_t>(info.st_size));
   char buffer[1 << 16];
   while (true) {
     ssize_t got = ::read(fd, buffer, sizeof buffer);
