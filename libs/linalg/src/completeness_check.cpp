@@ -31,9 +31,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "curvtrack/linalg/column_store.hpp"
 #include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/random_vectors.hpp"
 #include "eigen_support.hpp"
@@ -57,23 +59,20 @@ constexpr double kFoundShare = 0.5;
 class DeflatedOperator {
  public:
   using Scalar = double;
-  DeflatedOperator(OperatorRef& op, const MatrixXd& w) : op_(op), w_(w) {}
+  DeflatedOperator(OperatorRef& op, const MatrixXd& w, Index capacity)
+      : op_(op), w_(w), raw_(op.rows(), capacity) {}
   Index rows() const { return op_.rows(); }
   Index cols() const { return op_.cols(); }
   void perform_op(const double* x, double* y) const {
     const Index n = rows();
     const VectorXd px = x_out(Eigen::Map<const VectorXd>(x, n));
-    VectorXd ax(n);
+    if (stored_ == raw_.cols()) throw std::logic_error("completeness check: more products than the basis holds");
+    auto ax = raw_.matrix().col(stored_++);
     op_.perform_op(px.data(), ax.data());
     Eigen::Map<VectorXd>(y, n) = x_out(ax);
-    raw_.push_back(std::move(ax));
   }
   /// A times the basis combination Q s (the first s.size() products).
-  VectorXd image(const VectorXd& s) const {
-    VectorXd out = VectorXd::Zero(rows());
-    for (Index j = 0; j < s.size(); ++j) out += s[j] * raw_[static_cast<std::size_t>(j)];
-    return out;
-  }
+  VectorXd image(const VectorXd& s) const { return raw_.matrix().leftCols(s.size()) * s; }
 
  private:
   VectorXd x_out(VectorXd x) const {
@@ -83,7 +82,8 @@ class DeflatedOperator {
 
   OperatorRef& op_;
   const MatrixXd& w_;
-  mutable std::vector<VectorXd> raw_;
+  mutable ColumnStore raw_;  // the products A (P x), one column a step
+  mutable Index stored_ = 0;
 };
 
 enum class Verdict { kComplete, kFound, kBudgetSpent, kBasisFull };
@@ -138,7 +138,7 @@ Round search(OperatorRef& op, const MatrixXd& w, Spectrum which, const EigenOpti
   const int capacity = static_cast<int>(
       std::min<Index>(dim, options.max_basis > 0 ? options.max_basis : automatic_max_basis(1, dim)));
   std::mt19937_64 rng(options.seed ^ (kCheckSeed + round_index));
-  DeflatedOperator deflated(op, w);
+  DeflatedOperator deflated(op, w, capacity);
   OperatorRef deflated_ref(deflated);
   VectorXd start = gaussian(n, rng);
   subtract_projection_twice(w, start);
