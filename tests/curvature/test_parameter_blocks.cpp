@@ -136,6 +136,41 @@ TEST_CASE("Per-block top eigenvalues and traces (from the whole trace's products
   }
 }
 
+TEST_CASE("the Krylov trace on a basis that spans the parameters equals the reference trace, whole and per block",
+          "[unit]") {
+  // 43 parameters; the top solve's run continued to 43 steps (the density's) spans them all, so
+  // the exact part is the whole trace and the probes see nothing.
+  testing::Problem problem = testing::make_targets_problem("mlp:4-5-3:tanh", 12, 2, 3, testing::loss_cases()[0].targets);
+  const Eigen::MatrixXd reference = testing::reference_matrix(OperatorKind::kHessian, *problem.network, problem.inputs,
+                                                              problem.labels, testing::loss_cases()[0].loss);
+  const auto blocks = curvature::network_blocks(*problem.network, {}, BlockMode::kModule);
+  curvature::SpectrumRequest request;
+  request.top_k = 2;
+  request.trace = linalg::TraceMethod::kKrylov;
+  request.trace_samples = 4;
+  request.esd_steps = 43;
+  request.esd_runs = 1;
+  request.seed = 5;
+  request.trace_blocks = curvature::coordinate_blocks(*problem.network, {}, blocks);
+  curvature::CurvatureOperator whole(*problem.network, problem.inputs, problem.labels,
+                                     testing::operator_options(OperatorKind::kHessian, testing::loss_cases()[0].loss));
+  const curvature::SpectrumMeasures measures = curvature::measure_spectrum(whole, request);
+  REQUIRE(measures.trace.has_value());
+  INFO("krylov " << measures.trace->value << " +- " << measures.trace->standard_error << ", reference "
+                 << reference.trace() << "; " << measures.trace->method);
+  CHECK(measures.trace->method.find("krylov-deflated") != std::string::npos);
+  CHECK(measures.trace->hvps == 4);
+  CHECK(std::abs(measures.trace->value - reference.trace()) < 1e-8 * reference.cwiseAbs().sum());
+  REQUIRE(measures.block_traces.size() == blocks.size());
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const Eigen::MatrixXd sub =
+        testing::principal_submatrix(reference, testing::flat_positions(*problem.network, blocks[b].indices));
+    CHECK(std::abs(measures.block_traces[b].value - sub.trace()) < 1e-8 * reference.cwiseAbs().sum());
+  }
+  request.top_k = 0;
+  CHECK_THROWS_WITH(curvature::measure_spectrum(whole, request), Catch::Matchers::Contains("--top-k >= 1"));
+}
+
 // Repeated eigenvalues (fixed by the eigen-solvers' completeness check): with mse the Hessian and GGN
 // of the last Linear layer's weight are (1/N) sum_i h_i h_i^T kron I_C, so each eigenvalue has
 // multiplicity C = 3. Single-vector unrestarted Lanczos (EigenMethod::kLanczos, the default)

@@ -148,6 +148,9 @@ std::vector<Case> usage_cases() {
        2, {"--trace 'hutchinson:auto:1.5'", "REL must be in (0, 1)"}},
       {"--trace hutchpp:auto (no REL)", [](CaseDir&) { return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--trace", "hutchpp:auto"}; },
        2, {"--trace 'hutchpp:auto'", "hutchpp:auto:REL[:MAX]"}},
+      {"--trace krylov:30 without a top-k solve", [](CaseDir&) {
+         return std::vector<std::string>{"spectrum", "--model", "mlp:784-10", "--top-k", "0", "--trace", "krylov:30"};
+       }, 2, {"--trace krylov:N", "--top-k >= 1"}},
       {"--threads 100000 (spectrum)", [](CaseDir& c) {
          return with_threads(spectrum(c.dir, "fashion-mnist:" + fashion_folder(c.dir).string()), "100000");
        }, 2, {"--threads 100000", "cores of this machine", "give at most"}},

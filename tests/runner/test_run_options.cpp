@@ -118,7 +118,7 @@ TEST_CASE("bad values name their key", "[unit]") {
   CHECK_THROWS_WITH(read("curvature.trace_samples=2"), Contains("curvature.trace_samples must be >= 3"));
   CHECK_THROWS_WITH(read("optim.nesterov=maybe"), Contains("optim.nesterov") && Contains("not a boolean"));
   CHECK_THROWS_WITH(runner::resolve_run_config("", {"curvature.trace=exact"}),
-                    Contains("curvature.trace='exact' is not one of: hutchpp, hutchinson, none"));
+                    Contains("curvature.trace='exact' is not one of: hutchpp, hutchinson, krylov, none"));
   CHECK_THROWS_WITH(runner::resolve_run_config("", {"curvature.trace_sample=5"}),
                     Contains("did you mean curvature.trace_samples"));
 }

@@ -38,8 +38,8 @@ void parse_trace(const std::string& text, curvature::SpectrumRequest& request) {
   if (fields.size() < 2 || fields[0] == "none" || std::find(known.begin(), known.end(), fields[0]) == known.end() ||
       (!automatic && fields.size() != 2) || (automatic && fields.size() != 3 && fields.size() != 4)) {
     throw core::UsageError("--trace '" + text +
-                           "' is not of the form hutchinson:N, hutchpp:N, hutchinson:auto:REL[:MAX], "
-                           "hutchpp:auto:REL[:MAX] or none");
+                           "' is not of the form hutchinson:N, hutchpp:N, krylov:N, hutchinson:auto:REL[:MAX], "
+                           "hutchpp:auto:REL[:MAX], krylov:auto:REL[:MAX] or none");
   }
   request.trace = names.parse(fields[0], "--trace");
   if (!automatic) {
@@ -146,8 +146,9 @@ int run_spectrum(const Arguments& arguments) {
       ("top-k", po::value(&request.top_k)->default_value(5), "largest eigenvalues (0: none)")
       ("bottom-k", po::value(&request.bottom_k)->default_value(0), "smallest eigenvalues (0: none)")
       ("trace", po::value(&trace)->default_value(trace),
-       "hutchpp:N | hutchinson:N | METHOD:auto:REL[:MAX] (stop at standard error <= REL*|trace|, at most MAX "
-       "products, default 1000) | none")
+       "hutchpp:N | hutchinson:N | krylov:N (exact on the top-k solve's Lanczos basis, N Hutchinson probes on "
+       "the rest) | METHOD:auto:REL[:MAX] (stop at standard error <= REL*|trace|, at most MAX products, default "
+       "1000) | none")
       ("esd", po::value(&esd)->default_value(esd), "STEPSxRUNS for the spectral density | none")
       ("tol", po::value(&request.tol)->default_value(0.0, "auto"),
        "eigen-solver relative tolerance on the true residuals (auto: 1e-10 in float64, 1e-5 in float32, "

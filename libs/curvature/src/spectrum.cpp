@@ -19,6 +19,7 @@ std::vector<double> to_vector(const Eigen::VectorXd& values) {
 const core::NamedValues<linalg::TraceMethod>& trace_method_names() {
   static const core::NamedValues<linalg::TraceMethod> names = {{linalg::TraceMethod::kHutchpp, "hutchpp"},
                                                                {linalg::TraceMethod::kHutchinson, "hutchinson"},
+                                                               {linalg::TraceMethod::kKrylov, "krylov"},
                                                                {linalg::TraceMethod::kNone, "none"}};
   return names;
 }
@@ -66,6 +67,8 @@ void check_request(const SpectrumRequest& request, std::int64_t parameters) {
   require(request.trace == TraceMethod::kNone ||
               request.trace_samples >= (request.trace == TraceMethod::kHutchpp ? 3 : 2),
           "--trace needs at least 2 samples (Hutch++: 3), got " + std::to_string(request.trace_samples));
+  require(request.trace != TraceMethod::kKrylov || request.top_k >= 1,
+          "--trace krylov:N deflates by the top-k solve's Lanczos basis: it needs --top-k >= 1");
   require(request.trace_relative_se >= 0 && request.trace_relative_se < 1,
           "--trace relative standard error target must be in (0, 1), got " + std::to_string(request.trace_relative_se));
   require(request.esd_steps == 0 || (request.esd_steps >= 2 && request.esd_runs >= 1),

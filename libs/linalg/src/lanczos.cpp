@@ -80,6 +80,14 @@ bool LanczosProcess::step() {
   return true;
 }
 
+std::shared_ptr<const KrylovBasis> LanczosProcess::release_basis() {
+  if (!keep_products_) throw std::logic_error("lanczos: release_basis() of a run that did not keep its products");
+  auto out = std::make_shared<const KrylovBasis>(std::move(basis_), std::move(products_), steps_);
+  steps_ = 0;
+  has_next_ = false;
+  return out;
+}
+
 bool LanczosProcess::continue_with(Eigen::VectorXd direction) {
   const double before = direction.norm();
   auto basis = basis_.matrix();

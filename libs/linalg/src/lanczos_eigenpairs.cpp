@@ -162,6 +162,7 @@ EigenResult lanczos_eigenpairs(OperatorRef& op, Spectrum which, const EigenOptio
                         std::to_string(steps) + " Lanczos steps" + worst_clause(result, options.spectral_scale);
       }
       continue_for_density(process, op, options, result);
+      if (options.keep_krylov_basis) result.krylov_basis = process.release_basis();
       return result;
     }
     return continue_restarted(op, which, options, std::move(current), steps);  // the basis is full

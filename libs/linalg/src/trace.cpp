@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/random_vectors.hpp"
 #include "projection.hpp"
 
@@ -109,6 +110,39 @@ BlockTraceEstimates summarise_all(const Samples& samples, double offset, const V
   return out;
 }
 
+// tr(A) = tr(Q^T A Q) + tr((I - QQ^T) A (I - QQ^T)) for an orthonormal Q independent of the
+// probes: the first part exactly, from image(j) = A q_j; the second by `samples` Rademacher probes
+// projected off Q (only this remainder carries variance). Shared by Hutch++ (Q from a sketch)
+// and the Krylov-deflated estimator (Q a Lanczos basis whose products are already known).
+template <class Image>
+BlockTraceEstimates deflated(const OperatorRef& op, const Eigen::Ref<const MatrixXd>& q, Image image, int samples, std::mt19937_64& rng,
+                             const CoordinateBlocks& blocks, const TraceTarget& target, const std::string& method) {
+  const Index n = op.rows();
+  double head = 0;
+  VectorXd block_head = VectorXd::Zero(blocks.count);
+  for (Index j = 0; j < q.cols(); ++j) {
+    const VectorXd& aq = image(j);
+    head += q.col(j).dot(aq);
+    // A block's share of tr(Q^T A Q) and of the cross term tr(D_b (I - QQ^T) A QQ^T): the
+    // block traces then sum to the whole estimate.
+    if (blocks.count > 0) block_head += block_dots(blocks, q.col(j), 2 * aq - q * (q.transpose() * aq));
+  }
+  const Samples values = sample_until(
+      op, samples, head, blocks, target,
+      [&](VectorXd& raw) {
+        raw = rademacher(n, rng);
+        VectorXd g = raw;
+        subtract_projection(q, g);
+        return g;
+      },
+      [&](const VectorXd& ag) -> VectorXd {
+        VectorXd out = ag;
+        subtract_projection(q, out);
+        return out;
+      });
+  return summarise_all(values, head, block_head, op.products(), method, target);
+}
+
 }  // namespace
 
 bool standard_error_reached(const VectorXd& samples, double offset, const TraceTarget& target) {
@@ -154,32 +188,31 @@ BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uin
   // dropped (its product for tr(Q^T A Q) is then not spent): any orthonormal Q independent of the
   // probes keeps the estimate unbiased.
   const MatrixXd q = orthonormal_columns(as);
-  double head = 0;
-  VectorXd block_head = VectorXd::Zero(blocks.count);
   VectorXd aq(n);
-  for (Index j = 0; j < q.cols(); ++j) {
+  return deflated(op, q, [&](Index j) -> const VectorXd& {
     op.perform_op(q.col(j).data(), aq.data());
-    head += q.col(j).dot(aq);
-    // A block's share of tr(Q^T A Q) and of the cross term tr(D_b (I - QQ^T) A QQ^T): the
-    // block traces then sum to the whole estimate.
-    if (blocks.count > 0) block_head += block_dots(blocks, q.col(j), 2 * aq - q * (q.transpose() * aq));
-  }
+    return aq;
+  }, s, rng, blocks, target, "hutch++");
+}
 
-  // Hutchinson on (I - QQ^T) A (I - QQ^T): only the deflated remainder carries variance.
-  const Samples values = sample_until(
-      op, s, head, blocks, target,
-      [&](VectorXd& raw) {
-        raw = rademacher(n, rng);
-        VectorXd g = raw;
-        subtract_projection(q, g);
-        return g;
-      },
-      [&](const VectorXd& ag) -> VectorXd {
-        VectorXd out = ag;
-        subtract_projection(q, out);
-        return out;
-      });
-  return summarise_all(values, head, block_head, op.products(), "hutch++", target);
+BlockTraceEstimates krylov_deflated(const OperatorRef& op, const KrylovBasis& basis, int samples, std::uint64_t seed,
+                                    const CoordinateBlocks& blocks, const TraceTarget& target) {
+  if (samples < 1) throw std::invalid_argument("krylov trace: samples = " + std::to_string(samples) + " must be >= 1");
+  if (basis.basis().rows() != op.rows()) {
+    throw std::invalid_argument("krylov trace: a basis of length " + std::to_string(basis.basis().rows()) +
+                                " for an operator of size " + std::to_string(op.rows()));
+  }
+  check_blocks(blocks, op.rows());
+  std::mt19937_64 rng(seed);
+  const auto q = basis.basis();
+  const auto aq = basis.products();
+  VectorXd column;
+  return deflated(op, q, [&](Index j) -> const VectorXd& {
+    column = aq.col(j);
+    return column;
+  }, samples, rng, blocks, target,
+                  "krylov-deflated hutchinson (exact on a Lanczos basis of " + std::to_string(q.cols()) +
+                      " vectors from the top-k solve)");
 }
 
 }  // namespace curvtrack::linalg::detail

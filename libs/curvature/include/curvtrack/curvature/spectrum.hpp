@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,6 +104,7 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
   };
   double scale = 0.0;  // |lambda_max| once known: near-zero bottom eigenvalues converge against it
   linalg::LanczosResult shared_run;  // the top solve's Lanczos run, continued for the density
+  std::shared_ptr<const linalg::KrylovBasis> top_basis;  // its basis and products, for a Krylov trace
   auto eigen = [&](const char* name, int k, linalg::Spectrum which) {
     if (k <= 0) return;
     const bool largest = which == linalg::Spectrum::kLargest;
@@ -116,9 +118,11 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     if (largest) options.warm_start = request.warm_top;
     // A cold top solve's Lanczos run doubles as the density's first run (its start is random).
     if (largest) options.krylov_steps = request.esd_steps;
+    options.keep_krylov_basis = largest && request.trace == linalg::TraceMethod::kKrylov;
     auto start = Clock::now();
     linalg::EigenResult result = linalg::extreme_eigenpairs(op, which, options);
     if (largest) shared_run = std::move(result.krylov);
+    if (largest) top_basis = std::move(result.krylov_basis);
     runs::EigenRecord record = eigen_record(result, options, seconds_since(start));
     if (request.record_warm_start) record.warm_started = largest && !request.warm_top.empty();
     (largest ? out.top : out.bottom) = std::move(record);
@@ -133,8 +137,13 @@ SpectrumMeasures measure_spectrum(const Op& op, const SpectrumRequest& request, 
     auto start = Clock::now();
     linalg::TraceTarget target;
     target.relative_se = request.trace_relative_se;
+    // Without the top solve's basis (it went on with restarts) the Krylov trace is plain Hutchinson.
+    const bool deflate = request.trace != linalg::TraceMethod::kKrylov || top_basis != nullptr;
     linalg::BlockTraceEstimates estimate = linalg::estimate_block_traces(
-        op, request.trace, request.trace_samples, request.seed + 1, request.trace_blocks, target);
+        op, deflate ? request.trace : linalg::TraceMethod::kHutchinson, request.trace_samples, request.seed + 1,
+        request.trace_blocks, target, top_basis.get());
+    top_basis.reset();
+    if (!deflate) estimate.whole.method += " (krylov asked for: the top-k solve kept no basis, it needed restarts)";
     out.trace = trace_record(estimate.whole, seconds_since(start));
     for (linalg::TraceEstimate& block : estimate.blocks) {
       block.method += ", block of the whole trace's products";

@@ -4,6 +4,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct EigenOptions {
   /// a spectral density from a random start (slq), at the cost of the steps the solve had not
   /// taken. 0 = none.
   int krylov_steps = 0;
+  /// A kLanczos solve that ends within its basis (not continued by restarts) hands its basis
+  /// and products (after any krylov_steps continuation) to EigenResult::krylov_basis, for a trace
+  /// that deflates by them (TraceMethod::kKrylov).
+  bool keep_krylov_basis = false;
 
   /// Throws std::invalid_argument naming the offending option when the options do not fit dimension n.
   void check(Eigen::Index n) const;
@@ -90,6 +95,9 @@ struct EigenResult {
   /// products spent continuing it past the solve, not included in products. Empty (steps 0) when
   /// not asked for, or when the solve was warm-started, had a budget or needed restarts.
   LanczosResult krylov;
+  /// With EigenOptions::keep_krylov_basis: the solve's basis Q and products A Q; null when not
+  /// asked for or when the solve went on with restarts.
+  std::shared_ptr<const KrylovBasis> krylov_basis;
 };
 
 /// The Krylov subspace size used when EigenOptions::ncv is 0 (tuned for few products at tol 1e-8).

@@ -4,6 +4,8 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
+#include <utility>
 
 #include "curvtrack/linalg/column_store.hpp"
 #include "curvtrack/linalg/operator_ref.hpp"
@@ -17,6 +19,22 @@ struct LanczosResult {
   int steps = 0;              ///< steps taken (< m after a breakdown)
   std::int64_t products = 0;  ///< operator products, equal to steps
   bool breakdown = false;     ///< an invariant subspace was found before m steps
+};
+
+/// A Lanczos run's orthonormal basis Q (n x steps) and its products A Q, kept after an eigen-solve
+/// for a trace estimator that takes tr(Q^T A Q) exactly from them (TraceMethod::kKrylov).
+class KrylovBasis {
+ public:
+  KrylovBasis(detail::ColumnStore basis, detail::ColumnStore products, int steps)
+      : basis_(std::move(basis)), products_(std::move(products)), steps_(steps) {}
+  int steps() const { return steps_; }
+  auto basis() const { return basis_.matrix().leftCols(steps_); }
+  auto products() const { return products_.matrix().leftCols(steps_); }
+
+ private:
+  detail::ColumnStore basis_;
+  detail::ColumnStore products_;
+  int steps_;
 };
 
 namespace detail {
@@ -51,6 +69,9 @@ class LanczosProcess {
   Eigen::VectorXd beta() const { return beta_.head(steps_ > 0 ? steps_ - 1 : 0); }
   /// Norm of the part of A q_last outside the basis (the next beta); 0 after a breakdown.
   double next_beta() const { return next_beta_; }
+  /// Hands the basis and products (keep_products only) to a KrylovBasis; the process then has
+  /// no steps left to take.
+  std::shared_ptr<const KrylovBasis> release_basis();
 
  private:
   const OperatorRef& op_;

@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "curvtrack/linalg/lanczos.hpp"
 #include "curvtrack/linalg/operator_ref.hpp"
 
 namespace curvtrack::linalg {
 
 /// Which randomised trace estimator to run.
-enum class TraceMethod { kNone, kHutchinson, kHutchpp };
+enum class TraceMethod { kNone, kHutchinson, kHutchpp, kKrylov };
 
 /// A trace estimate with its standard error.
 struct TraceEstimate {
@@ -56,6 +57,8 @@ BlockTraceEstimates hutchinson(const OperatorRef& op, int samples, std::uint64_t
                                const TraceTarget& target);
 BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uint64_t seed,
                             const CoordinateBlocks& blocks, const TraceTarget& target);
+BlockTraceEstimates krylov_deflated(const OperatorRef& op, const KrylovBasis& basis, int samples, std::uint64_t seed,
+                                    const CoordinateBlocks& blocks, const TraceTarget& target);
 }  // namespace detail
 
 /// Hutchinson's estimator with `samples` Rademacher probes (one product each), fewer when
@@ -78,11 +81,21 @@ TraceEstimate hutchpp(const Op& op, int products_budget, std::uint64_t seed, con
 /// products (docs/methods.md section 2.3): for Hutchinson the block parts z_b^T (A z)_b of each
 /// sample; for Hutch++ the exact sketch part sum_j (Q_j)_b^T (2 A Q_j - Q Q^T A Q_j)_b plus the
 /// block parts of the deflated samples g_b^T ((I - QQ^T) A g~)_b. std::invalid_argument for kNone.
+///
+/// kKrylov takes tr(Q^T A Q) exactly on `basis` (a Lanczos basis and its products, kept by an
+/// eigen-solve: EigenOptions::keep_krylov_basis) and runs `samples` Hutchinson probes on the
+/// remainder (I - QQ^T) A (I - QQ^T); it spends only those products. std::invalid_argument without
+/// a basis.
 template <class Op>
 BlockTraceEstimates estimate_block_traces(const Op& op, TraceMethod method, int samples, std::uint64_t seed,
-                                          const CoordinateBlocks& blocks, const TraceTarget& target = {}) {
+                                          const CoordinateBlocks& blocks, const TraceTarget& target = {},
+                                          const KrylovBasis* basis = nullptr) {
   if (method == TraceMethod::kNone) throw std::invalid_argument("estimate_trace: no method");
   detail::OperatorRef ref(op);
+  if (method == TraceMethod::kKrylov) {
+    if (basis == nullptr) throw std::invalid_argument("estimate_trace: the Krylov trace needs a Lanczos basis");
+    return detail::krylov_deflated(ref, *basis, samples, seed, blocks, target);
+  }
   return method == TraceMethod::kHutchpp ? detail::hutchpp(ref, samples, seed, blocks, target)
                                          : detail::hutchinson(ref, samples, seed, blocks, target);
 }
