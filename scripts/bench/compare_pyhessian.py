@@ -10,7 +10,8 @@ Both tools, alternately (the order swaps every repeat), REPEATS times, as whole 
 plus any curvtrack variants given with --variant "NAME=EXTRA ARGS" (they replace flags of (i)).
 One ARPACK run (reference.py --arpack, float64, tol 1e-8, k=5) gives the top-5 yardstick.
 
-Prints medians over the repeats: whole-process wall seconds and the ratio curvtrack/PyHessian,
+Prints medians over the repeats: whole-process wall seconds and the ratio curvtrack/PyHessian
+(of the medians, and the median of each repeat's own ratio with its range),
 the phases each tool timed itself (process start, data, model, operator, solves), HVPs, and the
 top-5 relative error against ARPACK (largest over the five values and the repeats).
 """
@@ -39,7 +40,8 @@ def parse_args():
     p.add_argument("--trace", default="hutchpp:100", help="curvtrack's --trace")
     p.add_argument("--variant", action="append", default=[],
                    help='extra curvtrack runs in the same alternation: "NAME=--flag value ...", e.g. '
-                        '"auto=--trace hutchinson:auto:0.2:100" (each flag replaces the base value)')
+                        '"auto=--trace hutchinson:auto:0.2:100" (each flag replaces the base value); a first '
+                        'word "binary=PATH" runs another curvtrack build (a before/after comparison)')
     p.add_argument("--out-dir", default=None)
     p.add_argument("--arpack-json", default=None, help="reuse an earlier reference.py --arpack document")
     args = p.parse_args()
@@ -94,7 +96,11 @@ def main():
     tools = {"curvtrack": base}
     for variant in a.variant:
         name, _, extra = variant.partition("=")
-        tools[f"curvtrack {name}"] = with_flags(base, extra.split())
+        words = extra.split()
+        command = list(base)
+        if words and words[0].startswith("binary="):
+            command[0] = words.pop(0)[len("binary="):]
+        tools[f"curvtrack {name}"] = with_flags(command, words)
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     pyhessian = [a.python, os.path.join(HERE, "pyhessian_run.py"), "--model", a.model, "--n", str(a.n),
                  "--threads", str(a.threads)]
@@ -155,6 +161,12 @@ def main():
     for key, label in labels.items():
         print(f"{label:<18}" + "".join(f"{table[n][key]:>{width}.3f}" for n in names))
     print(f"{'ratio to PyHessian':<18}" + "".join(f"{table[n]['whole process'] / ph:>{width}.3f}" for n in names))
+    # Each repeat's runs follow one another, so a drift in the machine's speed (a shared host) moves
+    # both sides of a repeat's ratio together; the median of those ratios is the steadier figure.
+    pair_ratios = {n: [w / p for (w, _), (p, _) in zip(runs[n], runs["PyHessian"])] for n in names}
+    print(f"{'ratio per repeat':<18}" + "".join(f"{med(pair_ratios[n]):>{width}.3f}" for n in names))
+    print(f"{'  (min - max)':<18}" + "".join(
+        f"{f'{min(pair_ratios[n]):.2f} - {max(pair_ratios[n]):.2f}':>{width}}" for n in names))
     print()
     print("accuracy and work (repeat 1; top-5 error: largest over values and repeats):")
     for name in names:
@@ -180,7 +192,8 @@ def main():
     print("  static initialisation (libtorch); PyHessian = interpreter start + importing torch, numpy and pyhessian.")
     print("exit, other: the driver's wall time minus the phases (argument parsing, writing JSON, teardown, exit).")
     with open(os.path.join(out, "summary.json"), "w") as f:
-        json.dump({"table": table, "walls": {n: [w for w, _ in runs[n]] for n in names}}, f, indent=2)
+        json.dump({"table": table, "walls": {n: [w for w, _ in runs[n]] for n in names},
+                   "ratios_per_repeat": pair_ratios}, f, indent=2)
 
 
 if __name__ == "__main__":
