@@ -15,7 +15,10 @@ namespace curvtrack::linalg::detail {
 /// and backing it in 4 KiB pages cost about 22,000 page faults; the host work per step (all but
 /// the product) measured here went from 4.8-5.1 ms (growing Eigen matrices) to 0.9-1.2 ms. Where
 /// the system refuses the advice the store still works, with small pages. Entries are
-/// uninitialised until written.
+/// uninitialised until written. Under strict overcommit (vm.overcommit_memory = 2) the kernel
+/// ignores MAP_NORESERVE and counts the whole reservation against its commit limit: a solve then
+/// needs its capacity's memory up front (with the automatic basis limit at most 1 GiB of basis
+/// and products), and std::bad_alloc where that is not available.
 class ColumnStore {
  public:
   ColumnStore() = default;
