@@ -167,6 +167,12 @@ TEST_CASE("the Krylov trace on a basis that spans the parameters equals the refe
         testing::principal_submatrix(reference, testing::flat_positions(*problem.network, blocks[b].indices));
     CHECK(std::abs(measures.block_traces[b].value - sub.trace()) < 1e-8 * reference.cwiseAbs().sum());
   }
+  // A top solve that keeps no basis (the restarted solver here): plain Hutchinson, and the record says so.
+  request.eigen_method = linalg::EigenMethod::kRestarted;
+  const curvature::SpectrumMeasures fallback = curvature::measure_spectrum(whole, request);
+  REQUIRE(fallback.trace.has_value());
+  CHECK(fallback.trace->method.find("hutchinson (krylov asked for") == 0);
+  CHECK(fallback.trace->hvps == 4);
   request.top_k = 0;
   CHECK_THROWS_WITH(curvature::measure_spectrum(whole, request), Catch::Matchers::Contains("--top-k >= 1"));
 }

@@ -27,7 +27,7 @@ ColumnStore::ColumnStore(Eigen::Index rows, Eigen::Index columns) : rows_(rows),
   const auto count = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(columns);
   if (rows > 0 && columns > 0 &&
       (count / static_cast<std::uint64_t>(rows) != static_cast<std::uint64_t>(columns) ||
-       count > std::numeric_limits<std::size_t>::max() / sizeof(double) - kHugePage)) {
+       count > (std::numeric_limits<std::size_t>::max() - kHugePage) / sizeof(double))) {
     throw std::bad_alloc();
   }
   const std::size_t bytes = static_cast<std::size_t>(count) * sizeof(double);

@@ -111,21 +111,22 @@ BlockTraceEstimates summarise_all(const Samples& samples, double offset, const V
 }
 
 // tr(A) = tr(Q^T A Q) + tr((I - QQ^T) A (I - QQ^T)) for an orthonormal Q independent of the
-// probes: the first part exactly, from image(j) = A q_j; the second by `samples` Rademacher probes
-// projected off Q (only this remainder carries variance). Shared by Hutch++ (Q from a sketch)
-// and the Krylov-deflated estimator (Q a Lanczos basis whose products are already known).
-template <class Image>
-BlockTraceEstimates deflated(const OperatorRef& op, const Eigen::Ref<const MatrixXd>& q, Image image, int samples, std::mt19937_64& rng,
+// probes: the first part exactly, from the products AQ = A Q; the second by `samples` Rademacher
+// probes projected off Q (only this remainder carries variance). Shared by Hutch++ (Q from a
+// sketch) and the Krylov-deflated estimator (Q a Lanczos basis whose products are already known).
+BlockTraceEstimates deflated(const OperatorRef& op, const Eigen::Ref<const MatrixXd>& q,
+                             const Eigen::Ref<const MatrixXd>& aq, int samples, std::mt19937_64& rng,
                              const CoordinateBlocks& blocks, const TraceTarget& target, const std::string& method) {
   const Index n = op.rows();
   double head = 0;
   VectorXd block_head = VectorXd::Zero(blocks.count);
   for (Index j = 0; j < q.cols(); ++j) {
-    const VectorXd& aq = image(j);
-    head += q.col(j).dot(aq);
+    head += q.col(j).dot(aq.col(j));
     // A block's share of tr(Q^T A Q) and of the cross term tr(D_b (I - QQ^T) A QQ^T): the
     // block traces then sum to the whole estimate.
-    if (blocks.count > 0) block_head += block_dots(blocks, q.col(j), 2 * aq - q * (q.transpose() * aq));
+    if (blocks.count > 0) {
+      block_head += block_dots(blocks, q.col(j), 2 * aq.col(j) - q * (q.transpose() * aq.col(j)));
+    }
   }
   const Samples values = sample_until(
       op, samples, head, blocks, target,
@@ -184,15 +185,13 @@ BlockTraceEstimates hutchpp(const OperatorRef& op, int products_budget, std::uin
     op.perform_op(sj.data(), as.col(j).data());
   }
   // Gram-Schmidt through BLAS (projection.hpp): for 33 columns of 55,050 parameters a Householder
-  // QR in Eigen's kernels (with forming Q) took 112-123 ms, this 26-47 ms. A column of A S inside the span of the others is
-  // dropped (its product for tr(Q^T A Q) is then not spent): any orthonormal Q independent of the
-  // probes keeps the estimate unbiased.
+  // QR in Eigen's kernels (with forming Q) took 112-123 ms, this 26-47 ms. A column of A S inside
+  // the span of the others is dropped (its product for tr(Q^T A Q) is then not spent): any
+  // orthonormal Q independent of the probes keeps the estimate unbiased.
   const MatrixXd q = orthonormal_columns(as);
-  VectorXd aq(n);
-  return deflated(op, q, [&](Index j) -> const VectorXd& {
-    op.perform_op(q.col(j).data(), aq.data());
-    return aq;
-  }, s, rng, blocks, target, "hutch++");
+  MatrixXd aq(n, q.cols());
+  for (Index j = 0; j < q.cols(); ++j) op.perform_op(q.col(j).data(), aq.col(j).data());
+  return deflated(op, q, aq, s, rng, blocks, target, "hutch++");
 }
 
 BlockTraceEstimates krylov_deflated(const OperatorRef& op, const KrylovBasis& basis, int samples, std::uint64_t seed,
@@ -204,14 +203,8 @@ BlockTraceEstimates krylov_deflated(const OperatorRef& op, const KrylovBasis& ba
   }
   check_blocks(blocks, op.rows());
   std::mt19937_64 rng(seed);
-  const auto q = basis.basis();
-  const auto aq = basis.products();
-  VectorXd column;
-  return deflated(op, q, [&](Index j) -> const VectorXd& {
-    column = aq.col(j);
-    return column;
-  }, samples, rng, blocks, target,
-                  "krylov-deflated hutchinson (exact on a Lanczos basis of " + std::to_string(q.cols()) +
+  return deflated(op, basis.basis(), basis.products(), samples, rng, blocks, target,
+                  "krylov-deflated hutchinson (exact on a Lanczos basis of " + std::to_string(basis.steps()) +
                       " vectors from the top-k solve)");
 }
 
