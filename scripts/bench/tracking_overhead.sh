@@ -7,6 +7,8 @@
 #            max relative gap of the tracked values to cold float64 solves (warm_start = false,
 #            track = full, tol 1e-8) of the saved checkpoints (steps 250, 500, ..., 1500, all
 #            probe points): `curvtrack spectrum --run DIR --checkpoints ... --records cold.jsonl`;
+#            then an untracked run of the same config: the tracked training loop's wall time
+#            (train_seconds + probe_seconds) over the untracked one's, minus 1;
 #   full     the same run with curvature.track = full (the previous default: a warm-started
 #            float64 solve to tol 1e-6 on the probe copy at every probe point): its
 #            probe_over_train and plateau, and the max relative gap of every certified value of
@@ -15,8 +17,9 @@
 #   levers   what each lever gives, at every:10: track = full with curvature.tol = 1e-3 (the
 #            looser tolerance alone, still on the probe copy), and track = certified with
 #            model.dtype = float64 (the step's graph and the certificate without float32 products),
-#            and track = certified with track_tol = 3e-3 and 1e-2 (looser certificates; their
-#            values against `full`);
+#            and track = certified with track_start = previous (each attempt from the previous
+#            Ritz vector instead of the extrapolated one), and track = certified with track_tol =
+#            3e-3 and 1e-2 (looser certificates; their values against `full`);
 #   every1   the certified config at every:1 for EVERY1_STEPS steps (default 1500): probe_over_train,
 #            and its probe seconds over the training seconds of an untracked run of the same config;
 #   batch    batch sharpness at every:10 on experiments/fmnist-quick/base.ini (constant lr 0.05,
@@ -58,6 +61,8 @@ if [[ $only == *" every10 "* ]]; then
   "$curvtrack" spectrum --run "$out_dir/every10" --checkpoints 250,500,750,1000,1250,1500 --records cold.jsonl \
     --set curvature.track=full --set curvature.warm_start=false --set curvature.tol=1e-8 --threads "$threads" >/dev/null
   "$python" "$summary" cold "$out_dir/every10"
+  train "$out_dir/every10-untracked" "$config" --set curvature.at=
+  "$python" "$summary" wall "$out_dir/every10" "$out_dir/every10-untracked"
 fi
 
 if [[ $only == *" full "* ]]; then
@@ -71,6 +76,9 @@ if [[ $only == *" levers "* ]]; then
   "$python" "$summary" run "$out_dir/full-tol1e-3" "every:10 full (tol 1e-3)"
   train "$out_dir/certified-float64" "$config" --set model.dtype=float64
   "$python" "$summary" run "$out_dir/certified-float64" "every:10 certified, float64 model"
+  train "$out_dir/certified-previous" "$config" --set curvature.track_start=previous
+  "$python" "$summary" run "$out_dir/certified-previous" "every:10 certified, started from the previous Ritz vector"
+  if [[ -f $out_dir/full/curvature.jsonl ]]; then "$python" "$summary" compare "$out_dir/certified-previous" "$out_dir/full"; fi
   for tol in 3e-3 1e-2; do
     train "$out_dir/certified-tol$tol" "$config" --set curvature.track_tol=$tol
     "$python" "$summary" run "$out_dir/certified-tol$tol" "every:10 certified, track_tol $tol"

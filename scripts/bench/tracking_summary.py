@@ -5,6 +5,7 @@
   tracking_summary.py cold DIR         tracked values against DIR/cold.jsonl (cold float64 solves)
   tracking_summary.py compare A B      every probe value of run A against run B's at the same step
   tracking_summary.py untracked A U    run A's probe seconds over untracked run U's training seconds
+  tracking_summary.py wall A U         run A's whole training loop against untracked run U's
   tracking_summary.py batch DIR        batch-sharpness overhead and HVPs
 """
 import json
@@ -110,6 +111,15 @@ def summarize_untracked(run, untracked):
     print(f"probe seconds {probe:.1f} over an untracked run's training seconds {plain:.1f}: {probe / plain:.3f}")
 
 
+def summarize_wall(run, untracked):
+    tracked, plain = meta(run), meta(untracked)
+    loop = tracked["train_seconds"] + tracked["probe_seconds"]
+    graph = tracked.get("step_graph_seconds", 0.0)
+    print(f"whole training loop {loop:.1f} s tracked (of which {graph:.1f} s the probed steps' backward passes on "
+          f"their kept graphs, counted as training) against {plain['train_seconds']:.1f} s untracked: "
+          f"overhead {loop / plain['train_seconds'] - 1:.3f} (probe_over_train {tracked['probe_over_train']:.3f})")
+
+
 def summarize_batch(run):
     m = meta(run)
     rows = records(f"{run}/curvature.jsonl")
@@ -126,4 +136,4 @@ def summarize_batch(run):
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     {"run": summarize_run, "cold": summarize_cold, "compare": summarize_compare,
-     "untracked": summarize_untracked, "batch": summarize_batch}[command](*args)
+     "untracked": summarize_untracked, "wall": summarize_wall, "batch": summarize_batch}[command](*args)

@@ -40,7 +40,8 @@ const std::map<std::string, std::string> kDocumentedDefaults = {
     {"curvature.eta", "0"}, {"curvature.epsilon", "1e-3"}, {"curvature.sharpness_steps", "10"},
     {"curvature.slices", "none"}, {"curvature.slice_points", "21"}, {"curvature.slice_radius", "1"},
     {"curvature.slice_seed", "0"}, {"curvature.track", "full"}, {"curvature.track_tol", "1e-3"},
-    {"curvature.track_steps", "8"}, {"curvature.batch_sharpness", "none"}, {"curvature.batch_sharpness_tol", "0.01"},
+    {"curvature.track_steps", "8"}, {"curvature.track_start", "extrapolated"},
+    {"curvature.batch_sharpness", "none"}, {"curvature.batch_sharpness_tol", "0.01"},
     {"run.seed", "0"}, {"run.name", ""},
 };
 
@@ -102,7 +103,7 @@ TEST_CASE("the probe record's settings keep their keys and types", "[unit]") {
                              {"esd_steps", 80}, {"esd_runs", 10}, {"tol", 1e-8}, {"max_hvps", 500},
                              {"warm_start", true}, {"bn_mode", "eval"}, {"batch_size", 1024}, {"seed", 0},
                              {"sharpness", "none"}, {"slices", "none"}, {"slice_seed", 0}, {"test_hessian", false},
-                             {"track", "full"}, {"track_tol", 1e-3}, {"track_steps", 8}, {"batch_sharpness_every", 0},
+                             {"track", "full"}, {"track_tol", 1e-3}, {"track_steps", 8}, {"track_start", "extrapolated"}, {"batch_sharpness_every", 0},
                              {"batch_sharpness_tol", 0.01}};
   CHECK(settings.dump() == expected.dump());
 }

@@ -166,13 +166,21 @@ TEST_CASE("training is bit-identical with and without probes on the step's own g
     CHECK(checkpoint_weights(dir.path() / "probed", step, at::kFloat) ==
           checkpoint_weights(dir.path() / "plain", step, at::kFloat));
   }
-  std::int64_t tracked = 0, batch = 0;
+  std::int64_t tracked = 0, batch = 0, extrapolated = 0;
   for (const auto& record : runs::read_curvature_records(dir.path() / "probed" / "curvature.jsonl")) {
     if (record.batch_sharpness) ++batch;
     if (record.certificate && record.certificate->passed) ++tracked;
+    if (record.certificate && record.certificate->start.rfind("extrapolated from the Ritz vectors of steps", 0) == 0) {
+      ++extrapolated;
+    }
   }
   CHECK(batch == 20);     // steps 0, 3, ..., 57
   CHECK(tracked >= 5);    // most of the 12 probes before the end pass their certificate
+  CHECK(extrapolated >= 5);  // from the third probe on (steps 10, 15, ...), unless a crossing intervenes
+  // The probed steps' backward passes on their kept graphs are recorded, as training time.
+  const nlohmann::json meta = meta_of(dir.path() / "probed");
+  CHECK(meta["step_graph_seconds"].get<double>() > 0);
+  CHECK(meta["step_graph_seconds"].get<double>() < meta["train_seconds"].get<double>());
 }
 
 TEST_CASE("certified probes on the step's graph are within their bound of the dense float64 lambda_max", "[unit]") {

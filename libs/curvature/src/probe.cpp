@@ -150,6 +150,12 @@ void ProbeOptions::bind(core::OptionBindings& bindings) {
                track_names);
   bindings.add("curvature.track_tol", track_tol, "certificate of certified tracking: residual <= tol |lambda|");
   bindings.add("curvature.track_steps", track_steps, "Lanczos steps (HVPs) of one certified attempt");
+  static const core::NamedValues<TrackStart> track_start_names = {{TrackStart::kPrevious, "previous"},
+                                                                  {TrackStart::kExtrapolated, "extrapolated"}};
+  bindings.add("curvature.track_start", track_start,
+               "start of a certified attempt: the previous Ritz vector, or extrapolated along the line through the "
+               "last two (full-batch training; across minibatches it does not help)",
+               track_start_names);
   core::OptionBinding batch{"curvature.batch_sharpness", "text",
                             "lambda_max of the step's own minibatch loss every K steps, on the step's graph: every:K or none",
                             {}, {}, {}, {}, {}};
@@ -275,6 +281,9 @@ runs::CurvatureRecord CurvatureProbe::measure(models::Network& network, const St
     record.subspace = subspace_record(top.vectors, op.gradient(), previous_top_);
     previous_top_.clear();
     for (Eigen::Index i = 0; i < top.vectors.cols(); ++i) previous_top_.push_back(top.vectors.col(i));
+    if (top.vectors.cols() > 0 && top.vectors.col(0).allFinite() && top.vectors.col(0).norm() > 0) {
+      top_history_.remember(context.step, top.vectors.col(0));
+    }
     double lambda_max = top.values.size() > 0 ? top.values[0] : NAN;
     record.stability = stability_record(context, lambda_max);
   }
@@ -423,9 +432,11 @@ std::vector<Eigen::VectorXd> tensor_rows(const at::Tensor& tensor) {
 }  // namespace
 
 std::vector<at::Tensor> CurvatureProbe::state() const {
-  if (previous_top_.empty() && !previous_batch_top_) return {};
+  if (previous_top_.empty() && !previous_batch_top_ && top_history_.empty()) return {};
   std::vector<at::Tensor> out = {rows_tensor(previous_top_)};
-  if (previous_batch_top_) out.push_back(rows_tensor({*previous_batch_top_}));
+  out.push_back(previous_batch_top_ ? rows_tensor({*previous_batch_top_}) : rows_tensor({}));
+  out.push_back(rows_tensor(top_history_.vectors()));
+  out.push_back(at::tensor(at::ArrayRef<std::int64_t>(top_history_.steps()), at::kLong));
   return out;
 }
 
@@ -437,6 +448,13 @@ void CurvatureProbe::load_state(const std::vector<at::Tensor>& state) {
   if (state.size() >= 2) {
     std::vector<Eigen::VectorXd> batch = tensor_rows(state[1]);
     if (!batch.empty()) previous_batch_top_ = batch.front();
+  }
+  top_history_.clear();
+  if (state.size() >= 4) {  // checkpoints written before the history have two entries at most
+    at::Tensor steps = state[3].to(at::kLong).contiguous();
+    top_history_.restore(std::vector<std::int64_t>(steps.data_ptr<std::int64_t>(),
+                                                   steps.data_ptr<std::int64_t>() + steps.numel()),
+                         tensor_rows(state[2]));
   }
 }
 
@@ -451,8 +469,16 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
   // vector with a cold solve's step budget.
   const TrackSettings settings{options_.track_tol, warm ? options_.track_steps : std::max(options_.track_steps, kColdSteps)};
   Eigen::VectorXd start_vector;
-  if (warm) {
+  std::string start_text = "a seeded random vector (no previous Ritz vector)";
+  const bool extrapolate = warm && options_.track_start == TrackStart::kExtrapolated &&
+                           top_history_.size() == op.rows() && top_history_.extrapolates_to(context.step);
+  if (extrapolate) {
+    start_vector = top_history_.start_for(context.step);
+    start_text = "extrapolated from the Ritz vectors of steps " + std::to_string(top_history_.steps()[0]) + " and " +
+                 std::to_string(top_history_.steps()[1]);
+  } else if (warm) {
     start_vector = previous_top_.front();
+    start_text = "the previous Ritz vector";
   } else {
     std::mt19937_64 rng(options_.seed + static_cast<std::uint64_t>(context.step));
     start_vector = linalg::gaussian(op.rows(), rng);
@@ -465,6 +491,7 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
     attempt.certificate.hvps += spent;
     attempt.ritz.steps += static_cast<int>(spent);
   }
+  attempt.certificate.start = start_text;
   certificate = attempt.certificate;
   if (!attempt.certificate.passed) {
     certificate.fell_back = true;
@@ -481,6 +508,7 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
   Eigen::MatrixXd vectors = attempt.ritz.vector;
   record.subspace = subspace_record(vectors, op.gradient(), previous_top_);
   previous_top_ = {attempt.ritz.vector};
+  top_history_.remember(context.step, attempt.ritz.vector);
   record.stability = stability_record(context, attempt.ritz.value);
   record.certificate = certificate;
   record.hvps = op.products();

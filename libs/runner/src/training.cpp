@@ -62,7 +62,9 @@ void begin_meta(runs::RunMeta& meta, const PreparedRun& prepared, const RunResou
 }
 
 // Records how the process ended, with its training and probing seconds added to the totals.
-void end_meta(runs::RunMeta& meta, const train::TrainOutcome& outcome, double train_seconds, double probe_seconds) {
+// `step_graph_seconds` (within train_seconds, not probe_seconds) is recorded as training.
+void end_meta(runs::RunMeta& meta, const train::TrainOutcome& outcome, double train_seconds, double probe_seconds,
+              double step_graph_seconds) {
   runs::MetaRecord& record = meta.record();
   record.status = outcome.status;
   record.steps_done = outcome.step;
@@ -73,6 +75,9 @@ void end_meta(runs::RunMeta& meta, const train::TrainOutcome& outcome, double tr
   record.train_seconds = training;
   record.probe_seconds = probing;
   record.probe_over_train = training > 0 ? probing / training : 0.0;
+  if (step_graph_seconds > 0 || record.step_graph_seconds) {
+    record.step_graph_seconds = record.step_graph_seconds.value_or(0.0) + step_graph_seconds;
+  }
   meta.save();
 }
 
@@ -142,7 +147,8 @@ TrainingResult train_run(PreparedRun& prepared, RunResources& resources, const r
     throw;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  end_meta(meta, result.outcome, result.seconds, probes ? probes->seconds() : 0.0);
+  end_meta(meta, result.outcome, result.seconds, probes ? probes->seconds() : 0.0,
+           probes ? probes->step_graph_seconds() : 0.0);
   return result;
 }
 

@@ -43,6 +43,7 @@ CertificateRecord certificate_from(const FieldReader& in) {
   out.passed = in.value_or<bool>("passed", false);
   out.fell_back = in.value_or<bool>("fell_back", false);
   out.warm_started = in.value_or<bool>("warm_started", false);
+  out.start = in.value_or<std::string>("start", "");
   out.hvps = in.value_or<std::int64_t>("hvps", 0);
   out.products = in.value_or<std::string>("products", "");
   return out;
@@ -212,9 +213,11 @@ nlohmann::json SubspaceRecord::to_json() const {
 }
 
 nlohmann::json CertificateRecord::to_json() const {
-  return {{"checked", checked},   {"value", value}, {"residual", residual}, {"bound", bound},
+  nlohmann::json out = {{"checked", checked},   {"value", value}, {"residual", residual}, {"bound", bound},
           {"relative_bound", relative_bound}, {"tol", tol}, {"passed", passed}, {"fell_back", fell_back},
           {"warm_started", warm_started}, {"hvps", hvps}, {"products", products}};
+  if (!start.empty()) out["start"] = start;
+  return out;
 }
 
 nlohmann::json BatchSharpnessRecord::to_json() const {

@@ -26,7 +26,8 @@ const char* const kKnownKeys[] = {"status", "created", "started", "ended", "proc
                                   "curvtrack_version", "libtorch", "threads", "device", "environment", "run",
                                   "total_steps", "schedule", "optimizer", "model", "data", "ranks", "lr_max_chosen",
                                   "lrfind_rule", "resumed_from_step", "checkpoint_step", "steps_done",
-                                  "stop_reason", "error", "train_seconds", "probe_seconds", "probe_over_train"};
+                                  "stop_reason", "error", "train_seconds", "probe_seconds", "probe_over_train",
+                                  "step_graph_seconds"};
 
 }  // namespace
 
@@ -84,6 +85,7 @@ nlohmann::json MetaRecord::to_json() const {
   put(out, "train_seconds", train_seconds);
   put(out, "probe_seconds", probe_seconds);
   put(out, "probe_over_train", probe_over_train);
+  put(out, "step_graph_seconds", step_graph_seconds);
   return out;
 }
 
@@ -138,6 +140,7 @@ MetaRecord MetaRecord::from_json(const nlohmann::json& json, const std::string& 
   in.read("train_seconds", record.train_seconds);
   in.read("probe_seconds", record.probe_seconds);
   in.read("probe_over_train", record.probe_over_train);
+  in.read("step_graph_seconds", record.step_graph_seconds);
   for (const auto& [key, value] : json.items()) {
     if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) record.other[key] = value;
   }

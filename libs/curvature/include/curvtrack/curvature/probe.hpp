@@ -19,6 +19,7 @@
 #include "curvtrack/curvature/spectrum.hpp"
 #include "curvtrack/curvature/step_graph.hpp"
 #include "curvtrack/curvature/tracking.hpp"
+#include "curvtrack/linalg/ritz_history.hpp"
 #include "curvtrack/linalg/trace.hpp"
 #include "curvtrack/data/dataset.hpp"
 #include "curvtrack/models/network.hpp"
@@ -36,6 +37,9 @@ enum class SliceSet { kNone, kRandom, kEigen, kBoth };
 /// copy) or certified (a few Lanczos steps on the training step's own graph, accepted by a
 /// true-residual certificate, else the full solve).
 enum class TrackMode { kFull, kCertified };
+/// Where a certified attempt starts: the previous Ritz vector, or that vector moved on along the
+/// line through the last two (linalg::RitzHistory).
+enum class TrackStart { kPrevious, kExtrapolated };
 
 /// What a probe measures and with which budget ([curvature] section). bind() declares every
 /// key: the field initialisers are the only defaults, the bindings the only choices.
@@ -70,6 +74,7 @@ struct ProbeOptions {
   TrackMode track = TrackMode::kFull;  ///< how lambda_max is found at the probe points
   double track_tol = 1e-3;            ///< certificate: residual <= track_tol * |lambda|
   int track_steps = 8;                ///< Lanczos steps of one certified attempt (from a previous Ritz vector)
+  TrackStart track_start = TrackStart::kExtrapolated;  ///< the attempt's start vector
   std::int64_t batch_sharpness_every = 0;  ///< lambda_max of the step's minibatch every K steps (0: never)
   double batch_sharpness_tol = 1e-2;  ///< its certificate (and fallback solve): residual <= tol * |lambda|
 
@@ -121,7 +126,8 @@ class CurvatureProbe {
                                         std::int64_t examples);
 
   /// Vectors kept for the next warm starts (for checkpoints): the eigenvectors [k, n] (maybe
-  /// [0, 0]) and, once batch sharpness was measured, its vector [1, n]; or none.
+  /// [0, 0]), batch sharpness's vector [1, n] (maybe [0, 0]), the top vector's history [h, n]
+  /// and its steps [h] (h <= 2); or none.
   std::vector<at::Tensor> state() const;
   /// Restores state() output.
   void load_state(const std::vector<at::Tensor>& state);
@@ -147,6 +153,7 @@ class CurvatureProbe {
   data::Dataset train_probe_;
   data::Dataset test_probe_;
   std::vector<Eigen::VectorXd> previous_top_;
+  linalg::RitzHistory top_history_;  // lambda_max's vectors at the last two probe points, for track_start
   std::optional<Eigen::VectorXd> previous_batch_top_;
   int rank_ = 0;
   int ranks_ = 1;

@@ -68,6 +68,8 @@ class ProbeCallback : public train::Callback {
   std::vector<at::Tensor> step_gradient(std::int64_t step, models::Network& network, const at::Tensor& loss,
                                         double accuracy, std::int64_t examples) override;
   double seconds() const override { return seconds_; }
+  /// The probed steps' backward passes on their kept graphs: training time, not in seconds().
+  double step_graph_seconds() const { return step_graph_seconds_; }
   std::vector<at::Tensor> state() const override { return probe_->probe().state(); }
   void load_state(const std::vector<at::Tensor>& state) override { probe_->probe().load_state(state); }
 
@@ -75,6 +77,7 @@ class ProbeCallback : public train::Callback {
   std::unique_ptr<RunProbe> probe_;
   runs::JsonLog log_;
   double seconds_ = 0;
+  double step_graph_seconds_ = 0;
   std::optional<std::string> pending_label_;  // the probe point of the coming step, measured on its graph
 };
 

@@ -192,6 +192,7 @@ struct CertificateRecord {
   bool passed = false;
   bool fell_back = false;     ///< failed, and a full eigen-solve gave the recorded value
   bool warm_started = false;  ///< started from the previous Ritz vector (else a seeded random vector)
+  std::string start;          ///< the start vector, in words (previous, extrapolated from which steps, random)
   std::int64_t hvps = 0;      ///< products of the certified attempt (= its Lanczos steps)
   std::string products;       ///< where the products were computed (graph, dtype)
   nlohmann::json to_json() const;

@@ -71,6 +71,9 @@ struct MetaRecord {
   std::optional<double> train_seconds;        ///< training time over all processes, probes excluded
   std::optional<double> probe_seconds;
   std::optional<double> probe_over_train;
+  /// Backward passes of the steps probed on their own graph (kept for the probe's products), over
+  /// all processes: counted as training, since each replaces that step's own backward pass.
+  std::optional<double> step_graph_seconds;
   nlohmann::json other = nlohmann::json::object();  ///< fields this version does not know, kept as read
 
   /// The file's JSON object: set fields only.
