@@ -24,7 +24,8 @@
 #            and its probe seconds over the training seconds of an untracked run of the same config;
 #   batch    batch sharpness at every:10 on experiments/fmnist-quick/base.ini (constant lr 0.05,
 #            momentum 0.9, the base run's arm; only an end probe of lambda_max besides): its
-#            seconds (probe_seconds minus the end probe) over train_seconds, and HVPs per measurement.
+#            seconds (probe_seconds minus the end probe) over train_seconds, and HVPs per measurement;
+#            then the same training untracked: the whole loop's overhead (the end probe left out).
 # Timings depend on load: compare within one invocation.
 #
 # Usage: scripts/bench/tracking_overhead.sh
@@ -102,4 +103,8 @@ if [[ $only == *" batch "* ]]; then
     --set curvature.at=end --set curvature.trace=none --set curvature.sharpness=none \
     --set curvature.test_probe=none --set curvature.batch_sharpness=every:10 --set run.name=batch-sharpness-every10
   "$python" "$summary" batch "$out_dir/batch10"
+  train "$out_dir/batch-untracked" "$root/experiments/fmnist-quick/base.ini" --set schedule.policy=constant \
+    --set schedule.lr=0.05 --set schedule.momentum=0.9 --set train.epochs="$fmnist_epochs" --set curvature.at= \
+    --set run.name=batch-sharpness-untracked
+  "$python" "$summary" batchwall "$out_dir/batch10" "$out_dir/batch-untracked"
 fi

@@ -7,6 +7,7 @@
   tracking_summary.py untracked A U    run A's probe seconds over untracked run U's training seconds
   tracking_summary.py wall A U         run A's whole training loop against untracked run U's
   tracking_summary.py batch DIR        batch-sharpness overhead and HVPs
+  tracking_summary.py batchwall B U    batch run B's whole loop (its end probe left out) against untracked U's
 """
 import json
 import statistics
@@ -133,7 +134,16 @@ def summarize_batch(run):
           f"{mean_hvps(batch):.2f} HVPs each, {fell} fell back; lambda_max from {min(values):.2f} to {max(values):.2f}")
 
 
+def summarize_batch_wall(run, untracked):
+    m, plain = meta(run), meta(untracked)
+    end = sum(r.get("seconds", 0) for r in records(f"{run}/curvature.jsonl") if "top" in r)
+    loop = m["train_seconds"] + m["probe_seconds"] - end
+    print(f"batch sharpness every:10: whole loop {loop:.1f} s (end probe left out) against {plain['train_seconds']:.1f} s "
+          f"untracked: overhead {loop / plain['train_seconds'] - 1:.3f}")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     {"run": summarize_run, "cold": summarize_cold, "compare": summarize_compare,
-     "untracked": summarize_untracked, "wall": summarize_wall, "batch": summarize_batch}[command](*args)
+     "untracked": summarize_untracked, "wall": summarize_wall, "batch": summarize_batch,
+     "batchwall": summarize_batch_wall}[command](*args)

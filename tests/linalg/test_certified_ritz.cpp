@@ -104,3 +104,29 @@ TEST_CASE("certified Ritz: refuses bad starts and options", "[unit]") {
   CHECK_THROWS_AS(certified_top_eigenpair(op, VectorXd::Ones(5), {1e-3, 0}), std::invalid_argument);
   CHECK_THROWS_AS(certified_top_eigenpair(op, VectorXd::Ones(5), {0.0, 2}), std::invalid_argument);
 }
+
+TEST_CASE("certified Ritz: the free power step predicts the top eigenvector better than the Ritz vector", "[unit]") {
+  const MatrixXd a = testing::with_spectrum(outlier_spectrum(200), 3);
+  Eigen::SelfAdjointEigenSolver<MatrixXd> dense(a);
+  const VectorXd top = dense.eigenvectors().col(199);
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    DenseOperator op(a);
+    CertifiedRitz ritz = certified_top_eigenpair(op, top + 0.05 * noise(200, seed), {0.5, 1});
+    REQUIRE(ritz.steps == 1);
+    // The image is A y from the stored products, checked against the dense matrix.
+    CHECK((ritz.image - a * ritz.vector).norm() <= 1e-12 * a.norm());
+    const VectorXd refined = power_refined(ritz);
+    CHECK((refined - (a * ritz.vector).normalized()).norm() < 1e-14);
+    // Components off the top eigenvector shrink by lambda_i / 12 (at most 9.5 / 12).
+    const double off_before = std::sqrt(std::max(0.0, 1.0 - std::pow(top.dot(ritz.vector), 2)));
+    const double off_after = std::sqrt(std::max(0.0, 1.0 - std::pow(top.dot(refined), 2)));
+    INFO("seed " << seed << ": sine to the top eigenvector " << off_before << " -> " << off_after);
+    CHECK(off_after < 0.8 * off_before);
+  }
+  // Without a positive Ritz value the step would not favour lambda_max: y itself is returned.
+  CertifiedRitz negative;
+  negative.value = -1.0;
+  negative.vector = VectorXd::Unit(3, 0);
+  negative.image = -VectorXd::Unit(3, 0);
+  CHECK(power_refined(negative) == negative.vector);
+}

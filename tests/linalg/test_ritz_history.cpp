@@ -98,7 +98,7 @@ TEST_CASE("Ritz history: extrapolated starts need fewer certified products than 
     ++probes;
     // Each run tracks its own accepted vectors, as the trainer does.
     previous = from_previous.vector;
-    history.remember(step, from_history.vector);
+    history.remember(step, power_refined(from_history));
   }
   INFO("over " << probes << " probes: " << products_previous << " products from the previous vector, "
                << products_extrapolated << " extrapolated");

@@ -508,7 +508,7 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
   Eigen::MatrixXd vectors = attempt.ritz.vector;
   record.subspace = subspace_record(vectors, op.gradient(), previous_top_);
   previous_top_ = {attempt.ritz.vector};
-  top_history_.remember(context.step, attempt.ritz.vector);
+  top_history_.remember(context.step, linalg::power_refined(attempt.ritz));  // the better prediction, free
   record.stability = stability_record(context, attempt.ritz.value);
   record.certificate = certificate;
   record.hvps = op.products();

@@ -6,11 +6,21 @@
 #include <limits>
 #include <stdexcept>
 
-namespace curvtrack::linalg::detail {
+namespace curvtrack::linalg {
 
 using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
+
+VectorXd power_refined(const CertifiedRitz& ritz) {
+  const double norm = ritz.image.norm();
+  if (!(ritz.value > 0) || !(norm > 0) || !std::isfinite(norm) || ritz.image.size() != ritz.vector.size()) {
+    return ritz.vector;
+  }
+  return ritz.image / norm;
+}
+
+namespace detail {
 
 CertifiedRitz certified_top_eigenpair(OperatorRef& op, const VectorXd& start, const CertifiedRitzOptions& options) {
   const Index n = op.rows();
@@ -37,7 +47,8 @@ CertifiedRitz certified_top_eigenpair(OperatorRef& op, const VectorXd& start, co
     out.value = eig.eigenvalues()[m - 1];
     out.second = m >= 2 ? eig.eigenvalues()[m - 2] : std::numeric_limits<double>::quiet_NaN();
     out.vector = basis.leftCols(m) * s;
-    const VectorXd residual = products.leftCols(m) * s - out.value * out.vector;
+    out.image = products.leftCols(m) * s;
+    const VectorXd residual = out.image - out.value * out.vector;
     out.residual = residual.norm();
     out.bound = out.residual;
     out.passed = out.residual <= options.tol * std::abs(out.value);
@@ -50,8 +61,12 @@ CertifiedRitz certified_top_eigenpair(OperatorRef& op, const VectorXd& start, co
     basis.col(m) = next / norm;
   }
   const double norm = out.vector.norm();
-  if (norm > 0) out.vector /= norm;
+  if (norm > 0) {
+    out.vector /= norm;
+    out.image /= norm;
+  }
   return out;
 }
 
-}  // namespace curvtrack::linalg::detail
+}  // namespace detail
+}  // namespace curvtrack::linalg

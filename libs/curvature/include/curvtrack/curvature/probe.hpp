@@ -153,7 +153,9 @@ class CurvatureProbe {
   data::Dataset train_probe_;
   data::Dataset test_probe_;
   std::vector<Eigen::VectorXd> previous_top_;
-  linalg::RitzHistory top_history_;  // lambda_max's vectors at the last two probe points, for track_start
+  // lambda_max's vectors at the last two probe points, for track_start (a certified attempt's after
+  // its free power step, linalg::power_refined)
+  linalg::RitzHistory top_history_;
   std::optional<Eigen::VectorXd> previous_batch_top_;
   int rank_ = 0;
   int ranks_ = 1;

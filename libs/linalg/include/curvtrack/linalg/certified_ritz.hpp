@@ -24,12 +24,19 @@ struct CertifiedRitzOptions {
 struct CertifiedRitz {
   double value = 0;            ///< top Ritz value theta (a Rayleigh quotient: theta <= lambda_max)
   Eigen::VectorXd vector;      ///< its unit Ritz vector y
+  Eigen::VectorXd image;       ///< A y, from the stored products (A Q s = (A Q) s): no further product
   double residual = 0;         ///< ||A y - theta y|| from the products made (A Q s = (A Q) s)
   double bound = 0;            ///< the certificate's bound on |lambda - theta|: the residual
   double second = 0;           ///< second Ritz value of the Krylov space (NaN after one step)
   bool passed = false;         ///< residual <= tol * |theta|
   int steps = 0;               ///< Lanczos steps = operator products spent
 };
+
+/// The Ritz vector after one free power step, A y / ||A y|| (from `image`), when theta > 0: its
+/// components along the other eigenvectors shrink by lambda_i / lambda_max relative to y's (when no
+/// eigenvalue exceeds lambda_max in magnitude), so it predicts the top eigenvector better than y
+/// (a start for the next attempt, not a certified vector). Otherwise y itself.
+Eigen::VectorXd power_refined(const CertifiedRitz& ritz);
 
 namespace detail {
 CertifiedRitz certified_top_eigenpair(OperatorRef& op, const Eigen::VectorXd& start, const CertifiedRitzOptions& options);
