@@ -98,13 +98,12 @@ if [[ $only == *" every1 "* ]]; then
 fi
 
 if [[ $only == *" batch "* ]]; then
-  train "$out_dir/batch10" "$root/experiments/fmnist-quick/base.ini" --set schedule.policy=constant \
-    --set schedule.lr=0.05 --set schedule.momentum=0.9 --set train.epochs="$fmnist_epochs" \
-    --set curvature.at=end --set curvature.trace=none --set curvature.sharpness=none \
-    --set curvature.test_probe=none --set curvature.batch_sharpness=every:10 --set run.name=batch-sharpness-every10
+  sgd=("$root/experiments/fmnist-quick/base.ini" --set schedule.policy=constant --set schedule.lr=0.05
+       --set schedule.momentum=0.9 --set train.epochs="$fmnist_epochs")
+  train "$out_dir/batch10" "${sgd[@]}" --set curvature.at=end --set curvature.trace=none \
+    --set curvature.sharpness=none --set curvature.test_probe=none --set curvature.batch_sharpness=every:10 \
+    --set run.name=batch-sharpness-every10
   "$python" "$summary" batch "$out_dir/batch10"
-  train "$out_dir/batch-untracked" "$root/experiments/fmnist-quick/base.ini" --set schedule.policy=constant \
-    --set schedule.lr=0.05 --set schedule.momentum=0.9 --set train.epochs="$fmnist_epochs" --set curvature.at= \
-    --set run.name=batch-sharpness-untracked
+  train "$out_dir/batch-untracked" "${sgd[@]}" --set curvature.at= --set run.name=batch-sharpness-untracked
   "$python" "$summary" batchwall "$out_dir/batch10" "$out_dir/batch-untracked"
 fi

@@ -121,11 +121,15 @@ def summarize_wall(run, untracked):
           f"overhead {loop / plain['train_seconds'] - 1:.3f} (probe_over_train {tracked['probe_over_train']:.3f})")
 
 
+def end_probe_seconds(run):
+    """Seconds of a batch-sharpness run's ordinary probes (its end probe), to leave out."""
+    return sum(r.get("seconds", 0) for r in records(f"{run}/curvature.jsonl") if "top" in r)
+
+
 def summarize_batch(run):
     m = meta(run)
-    rows = records(f"{run}/curvature.jsonl")
-    batch = [r for r in rows if "batch_sharpness" in r]
-    end = sum(r.get("seconds", 0) for r in rows if "top" in r)
+    batch = [r for r in records(f"{run}/curvature.jsonl") if "batch_sharpness" in r]
+    end = end_probe_seconds(run)
     overhead = (m["probe_seconds"] - end) / m["train_seconds"]
     fell = sum(1 for r in batch if r["batch_sharpness"]["certificate"]["fell_back"])
     values = [r["batch_sharpness"]["lambda_max"] for r in batch]
@@ -136,8 +140,7 @@ def summarize_batch(run):
 
 def summarize_batch_wall(run, untracked):
     m, plain = meta(run), meta(untracked)
-    end = sum(r.get("seconds", 0) for r in records(f"{run}/curvature.jsonl") if "top" in r)
-    loop = m["train_seconds"] + m["probe_seconds"] - end
+    loop = m["train_seconds"] + m["probe_seconds"] - end_probe_seconds(run)
     print(f"batch sharpness every:10: whole loop {loop:.1f} s (end probe left out) against {plain['train_seconds']:.1f} s "
           f"untracked: overhead {loop / plain['train_seconds'] - 1:.3f}")
 

@@ -139,7 +139,7 @@ TEST_CASE("Ritz history: restore, size changes and bad vectors", "[unit]") {
   // A vector of another length (other parameters probed) starts over.
   history.remember(25, VectorXd::Ones(4));
   CHECK(history.steps().size() == 1);
-  CHECK(history.size() == 4);
+  CHECK(history.dimension() == 4);
   // A step that is not after the newest one starts over too.
   history.remember(25, VectorXd::Ones(4));
   CHECK(history.steps().size() == 1);

@@ -471,7 +471,7 @@ std::optional<runs::CurvatureRecord> CurvatureProbe::track_on_step(const StepGra
   Eigen::VectorXd start_vector;
   std::string start_text = "a seeded random vector (no previous Ritz vector)";
   const bool extrapolate = warm && options_.track_start == TrackStart::kExtrapolated &&
-                           top_history_.size() == op.rows() && top_history_.extrapolates_to(context.step);
+                           top_history_.dimension() == op.rows() && top_history_.extrapolates_to(context.step);
   if (extrapolate) {
     start_vector = top_history_.start_for(context.step);
     start_text = "extrapolated from the Ritz vectors of steps " + std::to_string(top_history_.steps()[0]) + " and " +

@@ -25,7 +25,8 @@ class RitzHistory {
   void remember(std::int64_t step, const Eigen::VectorXd& vector);
 
   bool empty() const { return vectors_.empty(); }
-  Eigen::Index size() const { return vectors_.empty() ? 0 : vectors_.back().size(); }
+  /// Length of the kept vectors (0 when empty).
+  Eigen::Index dimension() const { return vectors_.empty() ? 0 : vectors_.back().size(); }
   const Eigen::VectorXd& newest() const { return vectors_.back(); }
 
   /// Unit start for a measurement at `step`: with two aligned vectors a (newest, step s_a) and
